@@ -1,0 +1,117 @@
+/*
+ * sdprw: the SDP rewriter (pure). It never edits an SDP body: it reads the
+ * sender's body line by line, keeps what a call needs from a whitelist, and
+ * writes a new body whose only address is the one it is given (the TURN
+ * relay toward the network, 127.0.0.1 toward the softphone).
+ *
+ * Written: v=0; o=- <sess_id> <version> IN IP4 <addr>; s=-; c=IN IP4 <addr>;
+ * t=0 0; per stream an m= line on the port it is given with the payload
+ * types the codec policy keeps, and of the attributes only rtpmap/fmtp of
+ * kept payload types, ptime/maxptime, the direction, rtcp (rewritten to the
+ * given address and port + 1) and, where the caller supplies one, crypto.
+ * Dropped: i= u= e= p= b= z= k= r= and unknown lines; a=candidate, ice-*,
+ * end-of-candidates, remote-candidates, tool, ssrc, ssrc-group, msid*,
+ * extmap*, rtcp-xr, rtcp-fb, mid/group, fingerprint/setup, label, and every
+ * attribute not named above. Video and other media are refused (port 0)
+ * unless the policy allows video.
+ */
+#ifndef ONIONSIP_SDPRW_H
+#define ONIONSIP_SDPRW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define SDPRW_MAX_BODY	  16384 /* bytes of SDP accepted */
+#define SDPRW_MAX_LINES	  256
+#define SDPRW_MAX_LINE	  1024
+#define SDPRW_MAX_MEDIA	  4   /* m= lines in one body */
+#define SDPRW_MAX_FORMATS 16  /* payload types kept per m= line */
+#define SDPRW_MAX_CRYPTO  160 /* one a=crypto value */
+#define SDPRW_MAX_CODECS  16
+
+/* The codecs allowed through, by encoding name (case-insensitive). */
+struct sdprw_policy {
+	const char *codecs[SDPRW_MAX_CODECS]; /* e.g. "opus", "PCMU" */
+	size_t ncodecs;			      /* 0: the default list */
+	bool allow_video;
+};
+
+/*
+ * The o= line of one side of one call, kept by the caller across offers
+ * and answers. The caller sets sess_id and version from the CSPRNG when
+ * the call starts; sdprw_rewrite() bumps version by one each time the
+ * sender's own version changes (RFC 3264 section 8: a re-offer that
+ * changes nothing keeps the version).
+ */
+struct sdprw_session {
+	uint64_t sess_id;    /* written as the o= session id */
+	uint64_t version;    /* the o= version last written */
+	uint64_t in_version; /* the sender's o= version last seen */
+	bool have_in;	     /* in_version is valid */
+};
+
+enum sdprw_mtype {
+	SDPRW_AUDIO,
+	SDPRW_VIDEO,
+	SDPRW_OTHER,
+};
+
+enum sdprw_direction {
+	SDPRW_SENDRECV,
+	SDPRW_SENDONLY,
+	SDPRW_RECVONLY,
+	SDPRW_INACTIVE,
+};
+
+/* What the output side of one m= line looks like; from the caller. */
+struct sdprw_out_media {
+	uint16_t port;	    /* 0: refuse (port 0, no attributes) */
+	const char *proto;  /* NULL: "RTP/AVP"; "RTP/SAVP" with crypto */
+	const char *crypto; /* NULL, or one a=crypto value to write */
+};
+
+/* Where the rewritten body points. */
+struct sdprw_target {
+	const char *addr; /* IPv4 literal: c=, o= and a=rtcp carry only this */
+	struct sdprw_out_media media[SDPRW_MAX_MEDIA];
+};
+
+/* What the input said about one m= line; for the media layer. */
+struct sdprw_media {
+	enum sdprw_mtype type;
+	char addr[46];	    /* the sender's media address (c=), "" if none */
+	uint16_t port;	    /* 0: the sender refused or disabled it */
+	uint16_t rtcp_port; /* from a=rtcp, else port + 1 */
+	bool rtcp_mux;
+	bool secure; /* RTP/SAVP */
+	enum sdprw_direction dir;
+	uint8_t pts[SDPRW_MAX_FORMATS]; /* payload types the policy kept */
+	size_t npts;
+	unsigned int ptime;		   /* 0 if absent */
+	char crypto[SDPRW_MAX_CRYPTO + 1]; /* first usable a=crypto, or "" */
+};
+
+/* What the input said, as a whole. */
+struct sdprw_info {
+	size_t nmedia;
+	struct sdprw_media media[SDPRW_MAX_MEDIA];
+	uint64_t in_version; /* the sender's o= version */
+};
+
+/* Parse without writing: what the body offers (to size the relay). */
+int sdprw_inspect(const char *in, size_t len, const struct sdprw_policy *pol,
+    struct sdprw_info *info, const char **reason);
+
+/*
+ * Write a new body for in to out. -1 with a reason if in is not SDP that
+ * onionsip can carry (malformed, too big, no usable audio); out is then
+ * left empty. info may be NULL.
+ */
+int sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
+    struct sdprw_session *sess, const struct sdprw_target *target,
+    struct buf *out, struct sdprw_info *info, const char **reason);
+
+#endif
