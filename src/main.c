@@ -5,18 +5,9 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-static void __attribute__((noreturn)) usage(int status)
-{
-	FILE *f = status == 0 ? stdout : stderr;
-
-	fprintf(f,
-	    "usage: onionsip [-dnv] [-f file]\n"
-	    "       onionsip --version\n");
-	exit(status);
-}
+#include "daemon.h"
 
 int
 main(int argc, char **argv)
@@ -25,8 +16,5 @@ main(int argc, char **argv)
 		printf("onionsip %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		usage(0);
-	fprintf(stderr, "onionsip: the daemon is not built yet\n");
-	return 1;
+	return daemon_main(argc, argv);
 }
