@@ -1,0 +1,229 @@
+"""Self-tests of the system-test fixtures, each against the real program.
+
+These prove the framework the other system tests stand on: the runner,
+the private Tor network, coturn, the softphones and tone analysis, the
+network namespaces and packet capture.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+from lib import net, proc, socks
+from lib.harness import needs
+from lib.onionkeys import ClientAuthKey, onion_address, unpublished_onion
+from lib.torctl import ControlError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _runner(args, env_extra, timeout=60):
+    env = dict(os.environ)
+    env.update(env_extra)
+    return subprocess.run([sys.executable, os.path.join(HERE, "run.py")] +
+                          args, capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+# -- the runner ---------------------------------------------------------
+
+def test_runner_disabled_reports_skip(ctx):
+    """--disable-system-tests: a correct plan, every case SKIP."""
+    r = _runner(["fixtures."], {"ONIONSIP_SYSTEM_TESTS": "no",
+                                "ONIONSIP_TESTS": ""})
+    lines = r.stdout.splitlines()
+    plan = re.match(r"^1\.\.(\d+)$", lines[0])
+    assert plan, r.stdout
+    results = [l for l in lines if re.match(r"^(not )?ok \d+ ", l)]
+    assert len(results) == int(plan.group(1)) > 5, r.stdout
+    assert all(" # SKIP system tests disabled" in l for l in results), \
+        r.stdout
+    assert r.returncode == 0, r.returncode
+
+
+def test_runner_failed_bootstrap_fails_cases(ctx):
+    """A Tor network that cannot start fails the cases needing it, loudly,
+    once, and the runner still prints a full plan and cleans up."""
+    r = _runner(["fixtures.tornet_", "fixtures.onion_"],
+                {"ONIONSIP_TOR": "/bin/false", "ONIONSIP_SYSTEM_TESTS": "yes"})
+    lines = r.stdout.splitlines()
+    n = int(re.match(r"^1\.\.(\d+)$", lines[0]).group(1))
+    results = [l for l in lines if re.match(r"^(not )?ok \d+ ", l)]
+    assert n >= 2 and len(results) == n, r.stdout
+    assert all(l.startswith("not ok") for l in results), r.stdout
+    assert "tornet failed to start" in r.stdout, r.stdout
+    assert "failed to start earlier in this run" in r.stdout, r.stdout
+    assert r.returncode == 1, r.returncode
+    kept = re.search(r"^# work folder (\S+)$", r.stdout, re.M).group(1)
+    assert not os.path.exists(kept), "temp folder %s left behind" % kept
+
+
+# -- the private Tor network -------------------------------------------
+
+@needs("tornet")
+def test_tornet_exit_round_trip(ctx):
+    """A client reaches an echo server on the network's address through
+    the exit; reports bootstrap timings and the network's footprint."""
+    tn = ctx.tornet
+    ctx.log("bootstrap: %s" % ", ".join("%s %.1fs" % kv for kv in
+                                        sorted(tn.timings.items())))
+    ctx.log(tn.stats_text())
+    with net.EchoServer(tn.address) as echo:
+        s = socks.connect(tn.client.socks, tn.address, echo.port)
+        with s:
+            rtts = []
+            for i in range(20):
+                msg = b"hello %d" % i
+                t = time.monotonic()
+                s.sendall(msg)
+                assert net.recv_exactly(s, len(msg)) == msg
+                rtts.append(time.monotonic() - t)
+        rtts.sort()
+        ctx.log("exit round trip median %.2f ms, max %.2f ms" % (
+            rtts[len(rtts) // 2] * 1000, rtts[-1] * 1000))
+        assert echo.connections == 1
+        # The exit, not the client, made the connection.
+        assert echo.peers[0][0] == tn.address
+
+
+@needs("tornet")
+def test_tornet_control_port(ctx):
+    """Cookie authentication, GETINFO, and a clear error on a bad command."""
+    with ctx.tornet.client.control() as c:
+        assert c.bootstrap_progress() == 100
+        info = c.getinfo("version", "net/listeners/socks")
+        assert info["version"].startswith("0."), info
+        assert str(ctx.tornet.client.socks_port) in \
+            info["net/listeners/socks"], info
+        try:
+            c.command("NOSUCHCOMMAND")
+        except ControlError as e:
+            assert e.status == 510, e
+        else:
+            raise AssertionError("tor accepted NOSUCHCOMMAND")
+
+
+@needs("tornet")
+def test_tornet_socks_extended_errors(ctx):
+    """Tor's extended SOCKS errors come back by number: F6 for a bad
+    onion address, F0 for a valid one nobody publishes."""
+    tn = ctx.tornet
+    code, s = socks.try_connect(tn.client.socks, "notanonion.onion", 80)
+    assert code == 0xF6, socks.reply_name(code) if code is not None else code
+    code, s = socks.try_connect(tn.client.socks, unpublished_onion(), 80,
+                                timeout=30)
+    assert code == 0xF0, socks.reply_name(code) if code is not None else code
+
+
+def _echo_through(tn, client, host, port, username=None):
+    s = socks.connect(client.socks, host, port, username,
+                      "x" if username else None, timeout=15)
+    with s:
+        s.sendall(b"ping over tor")
+        return net.recv_exactly(s, 13)
+
+
+@needs("tornet")
+def test_onion_add_onion(ctx):
+    """ADD_ONION on a control port: the service becomes reachable and
+    carries bytes both ways (the first tries usually fail with F0-F7)."""
+    tn = ctx.tornet
+    echo = net.EchoServer()
+    ctx.cleanup(echo.stop)
+    bob = tn.add_client("addonion")
+    ctx.cleanup(bob.stop)
+    t = time.monotonic()
+    svc = tn.add_onion_service(bob, echo.port, virtual_port=5060)
+    assert re.match(r"^[a-z2-7]{56}\.onion$", svc.hostname), svc.hostname
+    codes = tn.wait_onion_reachable(svc.hostname, 5060)
+    ctx.log("reachable %.1fs after ADD_ONION; failed tries: %s" % (
+        time.monotonic() - t, [socks.reply_name(c) for c in codes]))
+    assert _echo_through(tn, tn.client, svc.hostname, 5060) == \
+        b"ping over tor"
+
+
+@needs("tornet")
+def test_onion_hidden_service_dir(ctx):
+    """HiddenServiceDir in a torrc (added to a running client by SIGHUP);
+    the address matches the service's public key."""
+    tn = ctx.tornet
+    echo = net.EchoServer()
+    ctx.cleanup(echo.stop)
+    carol = tn.add_client("hsdir")
+    ctx.cleanup(carol.stop)
+    svc = tn.add_onion_service(carol, echo.port, virtual_port=80,
+                               method="torrc")
+    with open(os.path.join(svc.hs_dir, "hs_ed25519_public_key"), "rb") as f:
+        pub = f.read()[-32:]
+    assert onion_address(pub) == svc.hostname, (svc.hostname, pub.hex())
+    tn.wait_onion_reachable(svc.hostname, 80)
+    assert _echo_through(tn, tn.client, svc.hostname, 80) == b"ping over tor"
+
+
+@needs("tornet")
+def test_tornet_client_restart(ctx):
+    """A client tor killed and started again comes back on the same ports
+    with the same ADD_ONION address."""
+    tn = ctx.tornet
+    echo = net.EchoServer()
+    ctx.cleanup(echo.stop)
+    dave = tn.add_client("restart")
+    ctx.cleanup(dave.stop)
+    svc = tn.add_onion_service(dave, echo.port, virtual_port=5060)
+    tn.wait_onion_reachable(svc.hostname, 5060)
+    ports = (dave.socks_port, dave.control_port)
+    old_pid = dave.pid
+    dave.kill()
+    assert not net.tcp_open("127.0.0.1", dave.socks_port)
+    t = time.monotonic()
+    dave.start()
+    ctx.log("restarted and bootstrapped in %.1fs" % (time.monotonic() - t))
+    assert (dave.socks_port, dave.control_port) == ports
+    assert dave.pid != old_pid
+    with dave.control() as c:
+        onions = c.getinfo("onions/detached")["onions/detached"]
+    assert svc.service_id in onions, onions
+    tn.wait_onion_reachable(svc.hostname, 5060)
+    # and its own SocksPort works again
+    assert _echo_through(tn, dave, tn.address, echo.port) == b"ping over tor"
+
+
+@needs("tornet", "openssl")
+def test_onion_client_auth(ctx):
+    """v3 client authorization: no key F4, a wrong key F5, the right key
+    (from a ClientOnionAuthDir file or ONION_CLIENT_AUTH_ADD) connects."""
+    tn = ctx.tornet
+    echo = net.EchoServer()
+    ctx.cleanup(echo.stop)
+    good, bad = ClientAuthKey.generate(), ClientAuthKey.generate()
+    assert len(good.public_b32) == 52 and len(good.private_b64) == 44
+    svc_client = tn.add_client("authsvc")
+    ctx.cleanup(svc_client.stop)
+    svc = tn.add_onion_service(svc_client, echo.port, virtual_port=5060,
+                               client_auth_pubkeys=[good.public_b32])
+    # A client with the key in its ClientOnionAuthDir.
+    auth_dir = os.path.join(ctx.tmpdir, "auth")
+    good.write_client_file(auth_dir, svc.hostname)
+    with_file = tn.add_client("authfile", client_auth_dir=auth_dir)
+    ctx.cleanup(with_file.stop)
+    tn.wait_onion_reachable(svc.hostname, 5060, client=with_file)
+    assert _echo_through(tn, with_file, svc.hostname, 5060) == \
+        b"ping over tor"
+    # The shared client has no key: F4.
+    code, s = socks.try_connect(tn.client.socks, svc.hostname, 5060,
+                                timeout=30)
+    assert code == 0xF4, socks.reply_name(code) if code is not None else code
+    # A wrong key through the control port: F5; the right one connects.
+    other = tn.add_client("authctl")
+    ctx.cleanup(other.stop)
+    with other.control() as c:
+        c.onion_client_auth_add(svc.hostname, bad.private_b64)
+    code, s = socks.try_connect(other.socks, svc.hostname, 5060, timeout=30)
+    assert code == 0xF5, socks.reply_name(code) if code is not None else code
+    with other.control() as c:
+        c.onion_client_auth_remove(svc.hostname)
+        c.onion_client_auth_add(svc.hostname, good.private_b64)
+    tn.wait_onion_reachable(svc.hostname, 5060, client=other)
