@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 
-from lib import net, proc, socks
+from lib import net, proc, socks, stun
+from lib.coturn import Coturn
 from lib.harness import needs
 from lib.onionkeys import ClientAuthKey, onion_address, unpublished_onion
 from lib.torctl import ControlError
@@ -227,3 +228,111 @@ def test_onion_client_auth(ctx):
         c.onion_client_auth_remove(svc.hostname)
         c.onion_client_auth_add(svc.hostname, good.private_b64)
     tn.wait_onion_reachable(svc.hostname, 5060, client=other)
+
+
+# -- coturn -------------------------------------------------------------
+
+@needs("coturn", "turnutils_uclient", "turnutils_peer")
+def test_coturn_uclient_tcp_allocation(ctx):
+    """coturn relays: turnutils_uclient over TCP to turnutils_peer, with
+    the shared server's long-term credentials, loses nothing."""
+    t = ctx.coturn
+    peer_port = net.free_ports(1, t.address)[0]
+    peer = proc.spawn("turnutils_peer", ["turnutils_peer", "-L", t.address,
+                                         "-p", str(peer_port)],
+                      log_path=os.path.join(ctx.tmpdir, "peer.log"))
+    ctx.cleanup(peer.stop)
+    time.sleep(0.3)
+    r = proc.run(["turnutils_uclient", "-t", "-u", "alice", "-w",
+                  t.users["alice"], "-e", t.address, "-r", str(peer_port),
+                  "-n", "20", "-l", "172", "-p", str(t.port), t.address],
+                 timeout=60)
+    out = r.stdout.decode("utf-8", "replace")
+    m = re.search(r"tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$", out,
+                  re.M)
+    lost = re.search(r"Total lost packets (\d+)", out)
+    assert m and lost, out[-1500:]
+    ctx.log("uclient sent %s, received %s, lost %s" % (
+        m.group(1), m.group(2), lost.group(1)))
+    assert int(m.group(1)) > 0 and m.group(1) == m.group(2), out[-800:]
+    assert lost.group(1) == "0", out[-800:]
+
+
+@needs("tornet", "coturn")
+def test_coturn_through_tor_exit(ctx):
+    """coturn is reachable through the Tor exit: a raw STUN Allocate over
+    a SOCKS connection gets 401 with a nonce, then a relayed address."""
+    tn, t = ctx.tornet, ctx.coturn
+    assert t.address == tn.address
+    s = socks.connect(tn.client.socks, t.address, t.port, timeout=15)
+    ctx.cleanup(s.close)
+    c = stun.TurnTcpClient(s)
+    first = c.allocate_unauthenticated()
+    assert first.error == 401 and first.nonce and \
+        first.realm == t.realm, first
+    assert first.get(stun.A_SOFTWARE) is None, "coturn sent SOFTWARE"
+    ok = c.allocate("alice", t.users["alice"])
+    assert ok.error is None and ok.relayed, (ok, ok.reason)
+    ctx.log("relayed %s:%d, lifetime %ds, mapped (the exit) %s:%d" % (
+        ok.relayed + (ok.lifetime,) + ok.mapped))
+    assert ok.relayed[0] == t.address
+    assert t.min_port <= ok.relayed[1] <= t.max_port
+    assert c.refresh(0).error is None
+
+
+@needs("turnserver")
+def test_coturn_wrong_credentials(ctx):
+    """A wrong password and an unknown user both get 401, a right one a
+    relayed address."""
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn")))
+    for user, pw in (("alice", "wrong"), ("mallory", "secret")):
+        with socket.create_connection(t.server, timeout=10) as s:
+            m = stun.TurnTcpClient(s).allocate(user, pw)
+            assert m.error == 401, (user, m)
+    with socket.create_connection(t.server, timeout=10) as s:
+        m = stun.TurnTcpClient(s).allocate("alice", t.users["alice"])
+        assert m.error is None and m.relayed, (m, m.reason)
+
+
+@needs("turnserver")
+def test_coturn_max_allocate_lifetime(ctx):
+    """--max-allocate-lifetime=4 caps the lifetime granted; Refresh keeps
+    an allocation alive past it; without Refresh coturn drops it (and the
+    TCP connection)."""
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
+                         max_allocate_lifetime=4))
+    kept = socket.create_connection(t.server, timeout=10)
+    ctx.cleanup(kept.close)
+    dropped = socket.create_connection(t.server, timeout=10)
+    ctx.cleanup(dropped.close)
+    a, b = stun.TurnTcpClient(kept), stun.TurnTcpClient(dropped)
+    for c in (a, b):
+        m = c.allocate("alice", t.users["alice"], lifetime=600)
+        assert m.error is None and m.lifetime == 4, (m, m.lifetime)
+    for _ in range(3):
+        time.sleep(2)
+        m = a.refresh(600)
+        assert m.error is None and m.lifetime == 4, (m, m.reason)
+    # 6 s have passed: b's allocation expired.
+    try:
+        m = b.refresh(600)
+        expired = m.error == 437
+    except (ConnectionError, OSError):
+        expired = True
+    assert expired, "allocation outlived its capped lifetime: %r" % m
+    assert a.refresh(0).error is None
+
+
+@needs("turnserver")
+def test_coturn_stop_start(ctx):
+    """Stopped, coturn refuses connections; started again it serves on
+    the same port."""
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn")))
+    port = t.port
+    t.stop()
+    assert not net.tcp_open(t.address, port)
+    t.start()
+    assert t.port == port
+    with socket.create_connection(t.server, timeout=10) as s:
+        m = stun.TurnTcpClient(s).allocate("bob", t.users["bob"])
+        assert m.error is None and m.relayed, (m, m.reason)
