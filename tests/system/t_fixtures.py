@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 
-from lib import net, proc, socks, stun
+from lib import audio, net, proc, socks, stun
+from lib.baresip import Baresip
 from lib.coturn import Coturn
+from lib.linphone import Linphone
 from lib.harness import needs
 from lib.onionkeys import ClientAuthKey, onion_address, unpublished_onion
 from lib.torctl import ControlError
@@ -336,3 +338,105 @@ def test_coturn_stop_start(ctx):
     with socket.create_connection(t.server, timeout=10) as s:
         m = stun.TurnTcpClient(s).allocate("bob", t.users["bob"])
         assert m.error is None and m.relayed, (m, m.reason)
+
+
+# -- softphones and tones -------------------------------------------------
+
+@needs("sox")
+def test_audio_tone_analysis(ctx):
+    """The Goertzel analysis tells 1000 Hz from 440 Hz at 8 and 48 kHz,
+    finds silence, and names no tone in a mix of both."""
+    d = ctx.tmpdir
+    t1k = audio.make_tone(os.path.join(d, "1k.wav"), 1000, 3)
+    t440 = audio.make_tone(os.path.join(d, "440.wav"), 440, 3, rate=48000)
+    sil = audio.make_silence(os.path.join(d, "sil.wav"), 3)
+    mix = os.path.join(d, "mix.wav")
+    proc.run(["sox", "-m", t1k, audio.make_tone(
+        os.path.join(d, "440-8k.wav"), 440, 3), mix])
+    assert audio.holds_tone(t1k, 1000) and not audio.holds_tone(t1k, 440)
+    assert audio.holds_tone(t440, 440) and not audio.holds_tone(t440, 1000)
+    assert audio.is_silence(sil) and not audio.is_silence(t1k)
+    a = audio.analyze(mix)
+    assert a.dominant is None and not a.silent, a
+    assert audio.analyze(sil).dominant is None
+
+
+def _assert_heard(path, freq, who):
+    a = audio.analyze(path, (440, 1000))
+    assert a.seconds >= 1.5, "%s recorded only %.1fs" % (who, a.seconds)
+    assert a.dominant == freq, "%s should hold %d Hz: %r" % (who, freq, a)
+    return a
+
+
+def _no_leftover(*names):
+    left = [p for p in proc.running() if p.name in names]
+    assert not left, "still running after stop: %s" % left
+
+
+@needs("baresip")
+def test_baresip_calls_baresip(ctx):
+    """Two baresips on loopback: alice dials bob, bob answers by itself,
+    each recording holds the OTHER side's tone; both exit cleanly."""
+    bob = ctx.start(Baresip(ctx.tmpdir, "bob", tone=1000))
+    alice = ctx.start(Baresip(ctx.tmpdir, "alice", tone=440,
+                              answermode="manual"))
+    t = time.monotonic()
+    alice.dial(bob.uri)
+    alice.wait_event("CALL_ESTABLISHED", 10)
+    ctx.log("established in %.0f ms" % ((time.monotonic() - t) * 1000))
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    alice.wait_event("CALL_RTPESTAB", 10)
+    bob.wait_event("CALL_RTPESTAB", 10)
+    time.sleep(3)
+    alice.hangup()
+    alice.wait_event("CALL_CLOSED", 10)
+    bob.wait_event("CALL_CLOSED", 10)
+    a = _assert_heard(alice.recording("dec"), 1000, "alice")
+    b = _assert_heard(bob.recording("dec"), 440, "bob")
+    ctx.log("alice heard %r" % a)
+    ctx.log("bob heard %r" % b)
+    alice.stop()
+    bob.stop()
+    assert alice.process.returncode is not None
+    _no_leftover("baresip-alice", "baresip-bob")
+
+
+@needs("baresip", "linphone")
+def test_linphone_calls_baresip(ctx):
+    """linphonec calls baresip (auto-answer): tones cross both ways."""
+    bob = ctx.start(Baresip(ctx.tmpdir, "bob", tone=1000))
+    carol = ctx.start(Linphone(ctx.tmpdir, "carol", tone=440,
+                               autoanswer=False))
+    carol.call(bob.uri)
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    carol.wait_line(r"Media streams established", 10)
+    bob.wait_event("CALL_RTPESTAB", 10)
+    time.sleep(3)
+    carol.terminate()
+    carol.wait_line(r"Call \d+ with .* ended", 10)
+    bob.wait_event("CALL_CLOSED", 10)
+    carol.stop()
+    b = _assert_heard(bob.recording("dec"), 440, "bob")
+    c = _assert_heard(carol.recording_path, 1000, "carol")
+    ctx.log("bob heard %r" % b)
+    ctx.log("carol heard %r" % c)
+    bob.stop()
+    _no_leftover("baresip-bob", "linphonec-carol")
+
+
+@needs("baresip", "linphone")
+def test_baresip_calls_linphone(ctx):
+    """baresip calls linphonec, which answers by itself."""
+    dave = ctx.start(Linphone(ctx.tmpdir, "dave", tone=1000))
+    alice = ctx.start(Baresip(ctx.tmpdir, "alice", tone=440))
+    alice.dial(dave.uri)
+    dave.wait_line(r"Receiving new incoming call from", 10)
+    alice.wait_event("CALL_ESTABLISHED", 15)
+    alice.wait_event("CALL_RTPESTAB", 10)
+    time.sleep(3)
+    alice.hangup()
+    alice.wait_event("CALL_CLOSED", 10)
+    dave.wait_line(r"Call \d+ with .* ended", 10)
+    dave.stop()
+    _assert_heard(alice.recording("dec"), 1000, "alice")
+    _assert_heard(dave.recording_path, 440, "dave")
