@@ -14,6 +14,7 @@ import time
 
 from lib import audio, net, proc, socks, stun
 from lib.baresip import Baresip
+from lib.capture import Capture
 from lib.coturn import Coturn
 from lib.linphone import Linphone
 from lib.harness import needs
@@ -440,3 +441,161 @@ def test_baresip_calls_linphone(ctx):
     dave.stop()
     _assert_heard(alice.recording("dec"), 1000, "alice")
     _assert_heard(dave.recording_path, 440, "dave")
+
+
+# -- namespaces and capture ------------------------------------------------
+
+def _echo_from(host, address, port, text):
+    """Connect from inside host to address:port, send text, return reply."""
+    code = ("import socket,sys; s=socket.create_connection((sys.argv[1],"
+            "int(sys.argv[2])),timeout=5); s.sendall(sys.argv[3].encode()); "
+            "print(s.recv(100).decode())")
+    r = host.run([sys.executable, "-c", code, address, str(port), text])
+    return r.stdout.decode().strip()
+
+
+@needs("netns")
+def test_netns_hosts(ctx):
+    """A namespace host has its own name, address, LAN address and
+    /etc/hosts, reaches the host side, and leaves nothing on teardown."""
+    from lib.netns import Network, NETNS_ETC
+    nw = Network()
+    ctx.cleanup(nw.destroy)
+    alice = nw.add_host("alice", lan=True, hostname="alice-laptop")
+    assert alice.run(["hostname"]).stdout.decode().strip() == "alice-laptop"
+    addrs = alice.run(["ip", "-4", "-o", "addr"]).stdout.decode()
+    assert alice.address in addrs and alice.lan_address in addrs, addrs
+    assert "eth0" in addrs and "eth1" in addrs, addrs
+    hosts = alice.run(["getent", "hosts", "alice-laptop"]).stdout.decode()
+    assert hosts.split()[0] == alice.address, hosts
+    routes = alice.run(["ip", "-4", "route"]).stdout.decode()
+    assert "default" not in routes, routes
+    ctx.log("alice: %s, LAN %s, core %s" % (alice.address, alice.lan_address,
+                                           nw.core_address))
+    with net.EchoServer(nw.core_address) as echo:
+        assert _echo_from(alice, nw.core_address, echo.port, "hi") == "hi"
+        assert echo.peers[0][0] == alice.address
+    # The root namespace's own name is untouched.
+    assert socket.gethostname() != "alice-laptop"
+    nw.destroy()
+    out = proc.run(["ip", "netns", "list"]).stdout.decode()
+    assert alice.ns not in out, out
+    links = proc.run(["ip", "-o", "link"]).stdout.decode()
+    assert alice.link not in links and nw.core_link not in links, links
+    assert not os.path.exists(os.path.join(NETNS_ETC, alice.ns))
+
+
+@needs("netns")
+def test_netns_leftovers_removed(ctx):
+    """Namespaces, links and /etc/netns folders named after a dead runner
+    are removed when the next Network is made."""
+    from lib import netns
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    pid = dead.pid
+    ns = "onionsip-%d-stale" % pid
+    link = "os%dc" % pid
+    proc.run(["ip", "netns", "add", ns])
+    proc.run(["ip", "link", "add", link, "type", "veth", "peer", "name",
+              link + "p"])
+    os.makedirs(os.path.join(netns.NETNS_ETC, ns), exist_ok=True)
+    nw = netns.Network()
+    ctx.cleanup(nw.destroy)
+    assert ns in nw.leftovers and link in nw.leftovers, nw.leftovers
+    assert ns not in proc.run(["ip", "netns", "list"]).stdout.decode()
+    assert link not in proc.run(["ip", "-o", "link"]).stdout.decode()
+    assert not os.path.exists(os.path.join(netns.NETNS_ETC, ns))
+
+
+@needs("capture")
+def test_capture_search(ctx):
+    """dumpcap captures on lo with a filter; the search finds a string
+    split across TCP segments, one inside a UDP datagram, and nothing
+    that was never sent or that the filter left out."""
+    with net.EchoServer() as echo, net.EchoServer() as other:
+        cap = Capture("lo", os.path.join(ctx.tmpdir, "lo.pcapng"),
+                      bpf="port %d or udp port %d" % (echo.port, echo.port))
+        ctx.start(cap)
+        with socket.create_connection(("127.0.0.1", echo.port)) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(b"xxMARKER-ON")
+            net.recv_exactly(s, 11)
+            s.sendall(b"E-SPLITxx")
+            net.recv_exactly(s, 9)
+        with socket.create_connection(("127.0.0.1", other.port)) as s:
+            s.sendall(b"FILTERED-OUT")
+            net.recv_exactly(s, 12)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.sendto(b"..UDP-MARKER..", ("127.0.0.1", echo.port))
+        u.close()
+        time.sleep(0.5)
+        cap.stop()
+    hits = cap.search(["MARKER-ONE-SPLIT", "UDP-MARKER", "FILTERED-OUT",
+                       "NEVER-SENT", "marker-one"])
+    found = {}
+    for h in hits:
+        found.setdefault(h.needle, []).append(h)
+    ctx.log("%d packets; hits: %s" % (len(cap.packets()), hits))
+    # both directions of the echoed stream
+    assert len(found.get("MARKER-ONE-SPLIT", [])) == 2, hits
+    assert all(h.packet is None for h in found["MARKER-ONE-SPLIT"])
+    assert [h.packet is not None for h in found.get("UDP-MARKER", [])] == \
+        [True], hits
+    assert "FILTERED-OUT" not in found and "NEVER-SENT" not in found, hits
+    assert "marker-one" not in found
+    assert len(cap.search(["marker-one"], ignore_case=True)) == 2
+
+
+@needs("hostnet", "capture")
+def test_hostnet_tor_inside_namespace(ctx):
+    """Relays on a veth address; a client tor inside a namespace
+    bootstraps against them, reaches an onion service and the exit from
+    inside, and what crosses the namespace's link is Tor only."""
+    hn = ctx.hostnet
+    tn = hn.tornet
+    ctx.log("hostnet relays on %s; bootstrap %s" % (hn.address, ", ".join(
+        "%s %.1fs" % kv for kv in sorted(tn.timings.items()))))
+    alice = hn.add_host("alice%d" % (len(hn.network.hosts) + 1),
+                        hostname="alice-laptop")
+    ctx.cleanup(alice.destroy)
+    t = time.monotonic()
+    c = hn.add_client(alice.name, alice)
+    ctx.cleanup(c.stop)
+    ctx.log("client inside %s bootstrapped in %.1fs" % (
+        alice.ns, time.monotonic() - t))
+    with c.control() as ctl:        # reached on the namespace's address
+        assert ctl.bootstrap_progress() == 100
+    echo = net.EchoServer()         # 127.0.0.1 of the root namespace
+    ctx.cleanup(echo.stop)
+    svc = tn.add_onion_service(tn.client, echo.port)
+    tn.wait_onion_reachable(svc.hostname, 5060)
+    cap = Capture(alice.link, os.path.join(ctx.tmpdir, "alice.pcapng"))
+    ctx.start(cap)
+    socks_py = os.path.join(HERE, "lib", "socks.py")
+    deadline = time.monotonic() + 60
+    while True:
+        t = time.monotonic()
+        r = alice.run([sys.executable, socks_py, "127.0.0.1",
+                       str(c.socks_port), svc.hostname, "5060", "--send",
+                       "SECRET-FROM-ALICE"], check=False, timeout=30)
+        out = r.stdout.decode()
+        if "reply 0x00" in out or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert "echo SECRET-FROM-ALICE" in out, out
+    ctx.log("onion round trip from inside in %.1fs" % (time.monotonic() - t))
+    with net.EchoServer(hn.address) as exit_echo:
+        r = alice.run([sys.executable, socks_py, "127.0.0.1",
+                       str(c.socks_port), hn.address, str(exit_echo.port),
+                       "--send", "SECRET-VIA-EXIT"], check=False, timeout=30)
+        assert "echo SECRET-VIA-EXIT" in r.stdout.decode(), r.stdout
+        assert exit_echo.peers[0][0] == hn.address
+    cap.stop()
+    pkts = cap.packets()
+    assert pkts, "nothing captured on %s" % alice.link
+    assert not cap.search(["SECRET-FROM-ALICE", "SECRET-VIA-EXIT"]), \
+        "plaintext crossed alice's link"
+    peers = {p.dst[0] for p in pkts if p.src[0] == alice.address}
+    assert peers <= {hn.address}, peers
+    ctx.log("%d packets on %s, all between %s and %s" % (
+        len(pkts), alice.link, alice.address, hn.address))

@@ -61,7 +61,7 @@ def _mkdir(path):
 class TorNode:
     """One tor process with its own DataDirectory and torrc."""
 
-    def __init__(self, tornet, name, role, address):
+    def __init__(self, tornet, name, role, address, probe_address=None):
         self.tornet = tornet
         self.name = name
         self.role = role            # authority, relay, exit, client
@@ -71,7 +71,10 @@ class TorNode:
         self.log_path = os.path.join(self.datadir, "notice.log")
         self.cookie_path = os.path.join(self.datadir, "control_auth_cookie")
         self.control_address = address
-        self.control_port = netutil.free_port(address)
+        # A tor inside a namespace binds its control port to the
+        # namespace's address, which is not local here: any port free on
+        # loopback will do (the namespace's port space is empty).
+        self.control_port = netutil.free_port(probe_address or address)
         self.or_port = None
         self.dir_port = None
         self.process = None
@@ -362,7 +365,8 @@ class TorClient(TorNode):
 
     def __init__(self, tornet, name, address, socks_extra_flags="",
                  client_auth_dir=None, extra_torrc=(), netns=None):
-        super().__init__(tornet, name, "client", address)
+        super().__init__(tornet, name, "client", address,
+                         "127.0.0.1" if netns is not None else None)
         self.netns = netns
         if netns is not None:
             # The namespace's own loopback for SOCKS (its port space is
