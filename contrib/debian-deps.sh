@@ -8,7 +8,7 @@ run=""
 [ "$(id -u)" -eq 0 ] || run="sudo"
 
 build="build-essential autoconf automake pkg-config libre-dev libevent-dev
-libssl-dev libcmocka-dev tor"
+libssl-dev libcmocka-dev tor obfs4proxy"
 test="python3 coturn baresip-core linphone-cli sox tshark iproute2 strace
 clang libclang-rt-14-dev clang-format mandoc xz-utils git procps psmisc"
 

@@ -157,7 +157,7 @@ span_eq_nocase(struct span a, struct span b)
 bool
 span_eq_str_nocase(struct span a, const char *s)
 {
-	return memchr(a.p, '\0', a.len) == NULL &&
+	return (a.len == 0 || memchr(a.p, '\0', a.len) == NULL) &&
 	    span_eq_nocase(a, span_cstr(s));
 }
 

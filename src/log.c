@@ -99,7 +99,7 @@ log_break_progress(void)
 }
 
 /* Write one line at a level, with an optional errno text. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	static const int prio[] = {
