@@ -25,6 +25,7 @@ static void __attribute__((noreturn)) daemon_usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: onionsip [-dnv] [-f file]\n"
 	    "       onionsip sanitize [options] [file]\n"
+	    "       onionsip export-onion [-f file] [-c name]\n"
 	    "       onionsip --version\n"
 	    "\n"
 	    "  -d       stay in the foreground and log to stderr\n"
