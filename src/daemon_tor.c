@@ -290,9 +290,12 @@ daemon_tor_progress(const char *text)
 		sizeof(summary), &warning) != 0)
 		return;
 	if (warning) {
+		log_progress_done();
 		log_ratelim_warnx(&dt.warn_rl,
-		    "tor: bootstrap problem at %d%%: %s", p,
-		    log_escape(esc, sizeof(esc), summary, strlen(summary)));
+		    "tor: bootstrap problem at %d%%: %s. If this network "
+		    "blocks Tor, use bridges (UseBridges, Bridge; see "
+		    "docs/tor.md)",
+		    p, log_escape(esc, sizeof(esc), summary, strlen(summary)));
 		return;
 	}
 	if (p != dt.progress) {
