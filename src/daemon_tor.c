@@ -352,6 +352,7 @@ daemon_tor_auth_cb(struct torctl *tc, bool ok, const char *why, void *arg)
 		daemon_tor_lost(why);
 		return;
 	}
+	log_info("tor: authenticated (%s)", torctl_auth_method(tc));
 	tor_set_state(TOR_BOOTSTRAPPING);
 	dt.progress = -1;
 	dt.progress_at = time(NULL);
