@@ -241,17 +241,29 @@ daemon_tor_publish(void)
 static void
 daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 {
+	const struct settings *set = &dt.d->set;
 	struct sockaddr_storage ss;
+	uint16_t prefer;
 	socklen_t len;
+	int rc = -1;
 
 	if (r == NULL)
 		return;
-	if (r->code != 250 || r->nlines < 1 ||
-	    strncmp(r->lines[0].text, "net/listeners/socks=", 20) != 0 ||
-	    torctl_parse_addrport(r->lines[0].text + 20, &ss, &len) != 0) {
-		daemon_tor_lost("tor has no usable SocksPort");
+	prefer =
+	    set->tor_mode == SETTINGS_TOR_EXTERNAL ? set->tor_socks_port : 0;
+	if (r->code == 250 && r->nlines >= 1 &&
+	    strncmp(r->lines[0].text, "net/listeners/socks=", 20) == 0)
+		rc =
+		    torctl_pick_socks(r->lines[0].text + 20, prefer, &ss, &len);
+	if (rc < 0) {
+		daemon_tor_lost("tor has no SocksPort on an address");
 		return;
 	}
+	/* The control port's own tor knows best where its SocksPort is. */
+	if (rc == 1)
+		log_warnx("tor: TorSocksPort %u is not one of this tor's "
+			  "SocksPorts; using port %u that tor reports",
+		    prefer, ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	tor_set_socks_addr((struct sockaddr *)&ss, len);
 	daemon_tor_publish();
 }
@@ -260,19 +272,8 @@ daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 static void
 daemon_tor_bootstrapped(void)
 {
-	struct sockaddr_in sin;
-
 	log_progress_done();
 	log_info("tor: bootstrapped");
-	if (dt.d->set.tor_mode == SETTINGS_TOR_EXTERNAL) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin.sin_port = htons(dt.d->set.tor_socks_port);
-		tor_set_socks_addr((struct sockaddr *)&sin, sizeof(sin));
-		daemon_tor_publish();
-		return;
-	}
 	if (torctl_command(dt.ctl, "GETINFO net/listeners/socks",
 		daemon_tor_socks_cb, NULL) != 0)
 		daemon_tor_lost("control connection closed");
