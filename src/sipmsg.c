@@ -198,11 +198,27 @@ sipmsg_is_token(const char *p, size_t n)
 	return true;
 }
 
+/* Trim white space, folded line ends included. */
+static struct span
+sipmsg_trim(struct span s)
+{
+	while (s.len > 0 && (s.p[0] == ' ' || s.p[0] == '\t' ||
+				s.p[0] == '\r' || s.p[0] == '\n')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 &&
+	    (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
+		s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
+
 /* Parse decimal digits (optional surrounding white space) up to max. */
 static bool
 sipmsg_number(struct span s, unsigned long max, unsigned long *out)
 {
-	s = span_trim(s);
+	s = sipmsg_trim(s);
 	return span_to_u32(s, max, out);
 }
 
@@ -431,22 +447,20 @@ static bool
 sipmsg_params_ok(struct span params)
 {
 	size_t i;
-	bool empty = true;
+	bool semi = false, empty = true;
 
-	params = span_trim(params);
-	if (params.len == 0)
-		return true;
 	for (i = 0; i < params.len; i++) {
 		char c = params.p[i];
 
 		if (c == ';') {
-			if (i > 0 && empty)
+			if (semi && empty)
 				return false;
+			semi = true;
 			empty = true;
 		} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
 			empty = false;
 	}
-	return !empty;
+	return !semi || !empty;
 }
 
 /* Copy a libre URI out, and check what we rely on. */
@@ -488,7 +502,7 @@ sipmsg_dname_ok(struct span v)
 		/* addr-spec: no headers, no display name (RFC 3261 20.10) */
 		return span_chr(v, '?') == NULL && span_chr(v, '>') == NULL;
 	}
-	d = span_trim((struct span){ v.p, (size_t)(lt - v.p) });
+	d = sipmsg_trim((struct span){ v.p, (size_t)(lt - v.p) });
 	if (lt + 1 < v.p + v.len && (lt[1] == ' ' || lt[1] == '\t'))
 		return false; /* "< sip:..." */
 	{
@@ -532,7 +546,7 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 			const char *eq = memchr(params.p + s, '=', e - s);
 
 			*val = eq == NULL ? (struct span){ "", 0 } :
-					    span_trim((struct span){ eq + 1,
+					    sipmsg_trim((struct span){ eq + 1,
 						(size_t)(params.p + e - eq -
 						    1) });
 			return true;
@@ -604,7 +618,7 @@ sipmsg_copy_via(struct sipmsg_ctx *c, const struct pl *val)
 			slash = tp.p + i;
 	if (slash == NULL)
 		return sipmsg_fail(c->err, 400, "Bad Via");
-	v->transport = span_trim((struct span){ slash + 1,
+	v->transport = sipmsg_trim((struct span){ slash + 1,
 	    (size_t)(tp.p + tp.len - slash - 1) });
 	if (!sipmsg_is_token(v->transport.p, v->transport.len))
 		return sipmsg_fail(c->err, 400, "Bad Via Transport");
@@ -631,14 +645,14 @@ sipmsg_copy_cseq(struct sipmsg_ctx *c, struct span v)
 	unsigned long n;
 	struct span num;
 
-	v = span_trim(v);
+	v = sipmsg_trim(v);
 	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
 		i++;
 	num = (struct span){ v.p, i };
 	if (!span_to_u32(num, SIPMSG_MAX_CSEQ, &n))
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
 	c->m->cseq = (uint32_t)n;
-	v = span_trim((struct span){ v.p + i, v.len - i });
+	v = sipmsg_trim((struct span){ v.p + i, v.len - i });
 	if (!sipmsg_is_token(v.p, v.len) || i == 0 ||
 	    v.p == num.p + num.len)
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
@@ -653,7 +667,7 @@ sipmsg_copy_single(struct sipmsg_ctx *c, struct sipmsg_hdr *h,
 {
 	struct sipmsg *m = c->m;
 	unsigned long n;
-	struct span v = span_trim(h->value);
+	struct span v = sipmsg_trim(h->value);
 
 	if (*seen & ((uint64_t)1 << h->id)) {
 		/* Equal Content-Length copies are tolerated (none at all
@@ -749,7 +763,7 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
 		    h->id == SIPMSG_H_FROM ? &m->from : &m->to, &lh->val,
 		    true);
 	case SIPMSG_H_CONTACT:
-		if (span_eq(span_trim(h->value), SPAN_LIT("*"))) {
+		if (span_eq(sipmsg_trim(h->value), SPAN_LIT("*"))) {
 			m->contact_star = true;
 			m->ncontact++;
 			return 0;
@@ -775,11 +789,11 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
 	case SIPMSG_H_USER_AGENT:
 	case SIPMSG_H_SERVER:
 		if (m->user_agent.len == 0)
-			m->user_agent = span_trim(h->value);
+			m->user_agent = sipmsg_trim(h->value);
 		return 0;
 	case SIPMSG_H_RETRY_AFTER:
 	case SIPMSG_H_MIN_EXPIRES: {
-		struct span v = span_trim(h->value);
+		struct span v = sipmsg_trim(h->value);
 		size_t i = 0;
 
 		while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
