@@ -67,8 +67,8 @@ sipframe_parse_clen(const char *v, size_t n, size_t *out)
 {
 	size_t i = 0, val = 0, digits = 0;
 
-	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' ||
-			    v[i] == '\n'))
+	while (i < n &&
+	    (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
 		i++;
 	while (i < n && v[i] >= '0' && v[i] <= '9') {
 		if (val > SIPFRAME_MAX_BODY)
@@ -77,8 +77,8 @@ sipframe_parse_clen(const char *v, size_t n, size_t *out)
 		i++;
 		digits++;
 	}
-	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' ||
-			    v[i] == '\n'))
+	while (i < n &&
+	    (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
 		i++;
 	if (digits == 0 || i != n)
 		return 0;
@@ -175,7 +175,8 @@ sipframe_scan_headers(const char *p, size_t len, struct sipframe_scan *scan,
 				sipframe_error(r, 513, "too many header lines");
 				return -1;
 			}
-			if (sipframe_is_clen(p + lstart, pos - lstart - 2, &off)) {
+			if (sipframe_is_clen(
+				p + lstart, pos - lstart - 2, &off)) {
 				in_cl = true;
 				cl_val = lstart + off;
 			}
@@ -186,8 +187,8 @@ sipframe_scan_headers(const char *p, size_t len, struct sipframe_scan *scan,
 
 /* Leading CRLFs: a keep-alive to drop. 1 if r is filled, 0 if none. */
 static int
-sipframe_keepalive(const char *p, size_t len, bool datagram,
-    struct sipframe_result *r)
+sipframe_keepalive(
+    const char *p, size_t len, bool datagram, struct sipframe_result *r)
 {
 	if (len == 0 || p[0] != '\r')
 		return 0;

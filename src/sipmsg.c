@@ -141,8 +141,8 @@ sipmsg_hid_from(struct span name)
 
 /* The first field with id after prev (NULL: from the start). */
 const struct sipmsg_hdr *
-sipmsg_find(const struct sipmsg *m, enum sipmsg_hid id,
-    const struct sipmsg_hdr *prev)
+sipmsg_find(
+    const struct sipmsg *m, enum sipmsg_hid id, const struct sipmsg_hdr *prev)
 {
 	size_t i = prev == NULL ? 0 : (size_t)(prev - m->hdrs) + 1;
 
@@ -202,8 +202,9 @@ sipmsg_is_token(const char *p, size_t n)
 static struct span
 sipmsg_trim(struct span s)
 {
-	while (s.len > 0 && (s.p[0] == ' ' || s.p[0] == '\t' ||
-				s.p[0] == '\r' || s.p[0] == '\n')) {
+	while (s.len > 0 &&
+	    (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
+		s.p[0] == '\n')) {
 		s.p++;
 		s.len--;
 	}
@@ -248,7 +249,8 @@ sipmsg_check_start(const char *p, size_t n, struct sipmsg_error *err)
 			return sipmsg_fail(err, 400, "Bad Status Code");
 		for (i = (size_t)(sp2 + 1 - p); i < n; i++)
 			if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
-				return sipmsg_fail(err, 400, "Bad Reason Phrase");
+				return sipmsg_fail(
+				    err, 400, "Bad Reason Phrase");
 		return 0;
 	}
 	if (!sipmsg_is_token(p, (size_t)(sp1 - p)))
@@ -256,12 +258,13 @@ sipmsg_check_start(const char *p, size_t n, struct sipmsg_error *err)
 	if (sp2 == sp1 + 1)
 		return sipmsg_fail(err, 400, "Bad Request Line");
 	for (i = (size_t)(sp1 + 1 - p); i < (size_t)(sp2 - p); i++)
-		if ((unsigned char)p[i] <= 0x20 || p[i] == '<' ||
-		    p[i] == '>' || p[i] == '"' || p[i] == 0x7f)
+		if ((unsigned char)p[i] <= 0x20 || p[i] == '<' || p[i] == '>' ||
+		    p[i] == '"' || p[i] == 0x7f)
 			return sipmsg_fail(err, 400, "Bad Request-URI");
 	if (memchr(sp2 + 1, ' ', n - (size_t)(sp2 + 1 - p)) != NULL)
 		return sipmsg_fail(err, 400, "Bad Request Line");
-	if ((size_t)(p + n - sp2 - 1) == 7 && memcmp(sp2 + 1, "SIP/2.0", 7) == 0)
+	if ((size_t)(p + n - sp2 - 1) == 7 &&
+	    memcmp(sp2 + 1, "SIP/2.0", 7) == 0)
 		return 0;
 	/* SIP/<digits>.<digits> is a version we do not speak. */
 	{
@@ -290,8 +293,8 @@ sipmsg_check_start(const char *p, size_t n, struct sipmsg_error *err)
  * except inside a quoted string as a quoted-pair (RFC 3261 25.1).
  */
 static int
-sipmsg_check_value(const char *p, size_t n, bool *open_quote,
-    struct sipmsg_error *err)
+sipmsg_check_value(
+    const char *p, size_t n, bool *open_quote, struct sipmsg_error *err)
 {
 	bool q = false;
 	size_t i;
@@ -416,8 +419,8 @@ sipmsg_hostport_ok(struct span hp)
 		return true;
 	if (hp.p[i] != ':')
 		return false;
-	return span_to_u32((struct span){ hp.p + i + 1, hp.len - i - 1 },
-		   65535, &port) &&
+	return span_to_u32((struct span){ hp.p + i + 1, hp.len - i - 1 }, 65535,
+		   &port) &&
 	    port > 0;
 }
 
@@ -530,25 +533,25 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 	while (i < params.len) {
 		size_t s, e;
 
-		while (i < params.len && (params.p[i] == ';' ||
-					     params.p[i] == ' ' ||
-					     params.p[i] == '\t'))
+		while (i < params.len &&
+		    (params.p[i] == ';' || params.p[i] == ' ' ||
+			params.p[i] == '\t'))
 			i++;
 		s = i;
 		while (i < params.len && params.p[i] != ';')
 			i++;
 		e = i;
 		if (e - s >= nlen &&
-		    span_eq_str_nocase((struct span){ params.p + s, nlen },
-			name) &&
+		    span_eq_str_nocase(
+			(struct span){ params.p + s, nlen }, name) &&
 		    (e - s == nlen || params.p[s + nlen] == '=' ||
 			params.p[s + nlen] == ' ')) {
 			const char *eq = memchr(params.p + s, '=', e - s);
 
-			*val = eq == NULL ? (struct span){ "", 0 } :
-					    sipmsg_trim((struct span){ eq + 1,
-						(size_t)(params.p + e - eq -
-						    1) });
+			*val = eq == NULL
+			    ? (struct span){ "", 0 }
+			    : sipmsg_trim((struct span){
+				  eq + 1, (size_t)(params.p + e - eq - 1) });
 			return true;
 		}
 	}
@@ -618,8 +621,8 @@ sipmsg_copy_via(struct sipmsg_ctx *c, const struct pl *val)
 			slash = tp.p + i;
 	if (slash == NULL)
 		return sipmsg_fail(c->err, 400, "Bad Via");
-	v->transport = sipmsg_trim((struct span){ slash + 1,
-	    (size_t)(tp.p + tp.len - slash - 1) });
+	v->transport = sipmsg_trim(
+	    (struct span){ slash + 1, (size_t)(tp.p + tp.len - slash - 1) });
 	if (!sipmsg_is_token(v->transport.p, v->transport.len))
 		return sipmsg_fail(c->err, 400, "Bad Via Transport");
 	if (!sipmsg_hostport_ok(sipmsg_span(c, &lv.sentby)))
@@ -653,8 +656,7 @@ sipmsg_copy_cseq(struct sipmsg_ctx *c, struct span v)
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
 	c->m->cseq = (uint32_t)n;
 	v = sipmsg_trim((struct span){ v.p + i, v.len - i });
-	if (!sipmsg_is_token(v.p, v.len) || i == 0 ||
-	    v.p == num.p + num.len)
+	if (!sipmsg_is_token(v.p, v.len) || i == 0 || v.p == num.p + num.len)
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
 	c->m->cseq_method = v;
 	return 0;
@@ -662,8 +664,7 @@ sipmsg_copy_cseq(struct sipmsg_ctx *c, struct span v)
 
 /* Fill the single-value fields; refuse a second copy of any. */
 static int
-sipmsg_copy_single(struct sipmsg_ctx *c, struct sipmsg_hdr *h,
-    uint64_t *seen)
+sipmsg_copy_single(struct sipmsg_ctx *c, struct sipmsg_hdr *h, uint64_t *seen)
 {
 	struct sipmsg *m = c->m;
 	unsigned long n;
@@ -735,8 +736,7 @@ sipmsg_single(enum sipmsg_hid id)
 
 /* Copy one libre header out and decode the ones we use. */
 static int
-sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
-    uint64_t *seen)
+sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh, uint64_t *seen)
 {
 	struct sipmsg *m = c->m;
 	struct sipmsg_hdr *h;
@@ -760,8 +760,7 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
 			return sipmsg_fail(c->err, 400, "Duplicate Header");
 		*seen |= (uint64_t)1 << h->id;
 		return sipmsg_copy_addr(c,
-		    h->id == SIPMSG_H_FROM ? &m->from : &m->to, &lh->val,
-		    true);
+		    h->id == SIPMSG_H_FROM ? &m->from : &m->to, &lh->val, true);
 	case SIPMSG_H_CONTACT:
 		if (span_eq(sipmsg_trim(h->value), SPAN_LIT("*"))) {
 			m->contact_star = true;
@@ -769,7 +768,8 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
 			return 0;
 		}
 		if (m->ncontact++ == 0)
-			return sipmsg_copy_addr(c, &m->contact, &lh->val, false);
+			return sipmsg_copy_addr(
+			    c, &m->contact, &lh->val, false);
 		{
 			struct sipmsg_addr tmp;
 
@@ -779,13 +779,14 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh,
 	case SIPMSG_H_ROUTE:
 		if (m->nroute >= SIPMSG_MAX_ROUTES)
 			return sipmsg_fail(c->err, 400, "Too Many Route");
-		return sipmsg_copy_addr(c, &m->route[m->nroute++], &lh->val,
-		    false);
+		return sipmsg_copy_addr(
+		    c, &m->route[m->nroute++], &lh->val, false);
 	case SIPMSG_H_RECORD_ROUTE:
 		if (m->nrecord_route >= SIPMSG_MAX_ROUTES)
-			return sipmsg_fail(c->err, 400, "Too Many Record-Route");
-		return sipmsg_copy_addr(c,
-		    &m->record_route[m->nrecord_route++], &lh->val, false);
+			return sipmsg_fail(
+			    c->err, 400, "Too Many Record-Route");
+		return sipmsg_copy_addr(
+		    c, &m->record_route[m->nrecord_route++], &lh->val, false);
 	case SIPMSG_H_USER_AGENT:
 	case SIPMSG_H_SERVER:
 		if (m->user_agent.len == 0)
@@ -873,8 +874,9 @@ sipmsg_decode(struct sipmsg_ctx *c, size_t hdr_len)
 		}
 		hp = sipmsg_uri_hostport(m->ruri.raw);
 		if (hp.len > 0 &&
-		    span_chr((struct span){ hp.p, (size_t)(m->ruri.raw.p +
-						  m->ruri.raw.len - hp.p) },
+		    span_chr(
+			(struct span){ hp.p,
+			    (size_t)(m->ruri.raw.p + m->ruri.raw.len - hp.p) },
 			'?') != NULL) {
 			sipmsg_fail(c->err, 400, "Headers In Request-URI");
 			goto out;
