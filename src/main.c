@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "onion_export.h"
 #include "sanitize.h"
 
 int
@@ -19,5 +20,7 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "sanitize") == 0)
 		return sanitize_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "export-onion") == 0)
+		return onion_export_main(argc - 1, argv + 1);
 	return daemon_main(argc, argv);
 }
