@@ -535,7 +535,8 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 
 		while (i < params.len &&
 		    (params.p[i] == ';' || params.p[i] == ' ' ||
-			params.p[i] == '\t'))
+			params.p[i] == '\t' || params.p[i] == '\r' ||
+			params.p[i] == '\n'))
 			i++;
 		s = i;
 		while (i < params.len && params.p[i] != ';')
@@ -545,7 +546,9 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 		    span_eq_str_nocase(
 			(struct span){ params.p + s, nlen }, name) &&
 		    (e - s == nlen || params.p[s + nlen] == '=' ||
-			params.p[s + nlen] == ' ')) {
+			params.p[s + nlen] == ' ' ||
+			params.p[s + nlen] == '\t' ||
+			params.p[s + nlen] == '\r')) {
 			const char *eq = memchr(params.p + s, '=', e - s);
 
 			*val = eq == NULL
