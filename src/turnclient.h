@@ -32,6 +32,7 @@ struct turnclient;
 #define TURNCLIENT_WRITE_MAX	    4096  /* bytes coalesced per write */
 #define TURNCLIENT_DEALLOC_WAIT_MS  3000
 #define TURNCLIENT_PERM_REFRESH_S   240 /* permissions last 300 s */
+#define TURNCLIENT_LIFETIME	    600 /* asked for (RFC 8656 default) */
 
 enum turnclient_state {
 	TURNCLIENT_CONNECTING, /* SOCKS5 CONNECT through tor */

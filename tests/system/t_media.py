@@ -1,0 +1,80 @@
+"""Media through Tor (issue 4): two onionsip media paths, as two gateways
+would hold them, allocate on the real coturn through the private Tor
+network's exit and relay SRTP between two local UDP endpoints."""
+
+import os
+import re
+
+from lib import proc
+from lib.coturn import Coturn
+from lib.harness import needs
+
+RTCP = os.path.join("tests", "captures", "rtcp", "linphonec-sr-sdes-tool.bin")
+
+
+def _turnpair(ctx, turn, user, password, mode, seconds=None, timeout=120):
+    argv = [ctx.program("tests/media/turnpair"),
+            str(ctx.tornet.client.socks_port), turn.address, str(turn.port),
+            user, password, mode]
+    if seconds is not None:
+        argv += [str(seconds), os.path.join(ctx.srcdir, RTCP)]
+    r = proc.run(argv, timeout=timeout, check=False)
+    out = r.stdout.decode("utf-8", "replace")
+    err = r.stderr.decode("utf-8", "replace")
+    for line in out.splitlines():
+        ctx.log(line)
+    return r.returncode, out, err
+
+
+def _field(out, side, key):
+    m = re.search(r"^%s .*\b%s (\d+)" % (side, key), out, re.M)
+    assert m, "no %s %s in output:\n%s" % (side, key, out)
+    return int(m.group(1))
+
+
+@needs("tornet", "turnserver")
+def test_relay_both_ways_with_refreshes(ctx):
+    """RTP both ways through two allocations, SRTP on: every packet
+    arrives in order with its payload, SSRC and sequence re-randomized,
+    RTCP rebuilt without linphonec's CNAME/TOOL, and the allocations are
+    refreshed on time past a 4 s lifetime."""
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
+                         address=ctx.tornet.address,
+                         max_allocate_lifetime=4))
+    rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "relay",
+                             seconds=12)
+    assert rc == 0, "turnpair exit %d:\n%s\n%s" % (rc, out, err[-2000:])
+    for side, other in (("alice", "bob"), ("bob", "alice")):
+        sent = _field(out, side, "sent")
+        assert sent >= 500, out
+        assert _field(out, other, "recv") == sent, out
+        assert _field(out, other, "bad_order") == 0, out
+        assert _field(out, other, "rtcp_leak") == 0, out
+        assert _field(out, other, "rtcp_recv") >= 10, out
+        # 12 s with a 4 s lifetime: refreshed every ~2 s.
+        assert _field(out, side, "refreshes") >= 4, out
+        assert _field(out, side, "drop_garbage") >= 1, "STUN probe passed"
+    log = t.log_text()
+    assert "SOFTWARE" not in log or "libre" not in log, log[-2000:]
+
+
+@needs("tornet", "coturn")
+def test_wrong_credentials_reported(ctx):
+    """A wrong TURN password gives a clear error, not a hang."""
+    rc, out, err = _turnpair(ctx, ctx.coturn, "alice", "wrong-password",
+                             "alloc", timeout=90)
+    assert rc == 2, (rc, out, err[-1000:])
+    assert "error TURN credentials refused" in out, out
+
+
+@needs("tornet", "turnserver")
+def test_stopped_coturn_reported(ctx):
+    """A TURN server that is not there (stopped) gives a clear error."""
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
+                         address=ctx.tornet.address))
+    t.stop()
+    rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "alloc",
+                             timeout=90)
+    assert rc == 2, (rc, out, err[-1000:])
+    assert re.search(r"^error TURN server unreachable through tor", out,
+                     re.M), out
