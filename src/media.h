@@ -85,7 +85,7 @@ struct media_stats {
 	uint64_t drop_delay;	      /* shed: round trip over MediaMaxDelay */
 	uint64_t drop_direction;      /* discarded by hold */
 	uint64_t drop_srtp;	      /* failed SRTP authentication/replay */
-	uint32_t rtt_ms; /* last measured media round trip, 0: none */
+	uint32_t rtt_ms;	 /* last measured media round trip, 0: none */
 	uint64_t turn_refreshes; /* allocation refreshes answered */
 };
 
