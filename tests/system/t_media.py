@@ -78,3 +78,50 @@ def test_stopped_coturn_reported(ctx):
     assert rc == 2, (rc, out, err[-1000:])
     assert re.search(r"^error TURN server unreachable through tor", out,
                      re.M), out
+
+
+def _has_run(data, n=24):
+    """True if data holds n equal bytes in a row (our plaintext filler)."""
+    run, last = 0, None
+    for b in data:
+        run = run + 1 if b == last else 1
+        last = b
+        if run >= n:
+            return True
+    return False
+
+
+@needs("tornet", "turnserver", "capture")
+def test_public_hop_carries_only_srtp(ctx):
+    """On the UDP hop between the two TURN relays (the only public
+    segment) and on the TURN TCP streams, no RTP payload, RTCP CNAME or
+    TOOL of the softphones appears in clear: SRTP and SRTCP only."""
+    from lib.capture import Capture, read_packets
+    t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
+                         address=ctx.tornet.address))
+    path = os.path.join(ctx.tmpdir, "hop.pcapng")
+    cap = Capture(["lo"], path, bpf="udp or tcp port %d" % t.port)
+    cap.start()
+    ctx.cleanup(cap.stop)
+    rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "relay",
+                             seconds=4)
+    cap.stop()
+    assert rc == 0, "turnpair exit %d:\n%s\n%s" % (rc, out, err[-2000:])
+    relay = range(t.min_port, t.max_port + 1)
+    hop = clear = tcp = 0
+    for p in read_packets(path):
+        if p.proto == "udp" and p.src[1] in relay and p.dst[1] in relay:
+            hop += 1
+            if _has_run(p.payload) or b"Linphone" in p.payload or \
+                    b"carol" in p.payload:
+                clear += 1
+        elif p.proto == "tcp" and t.port in (p.src[1], p.dst[1]) and \
+                p.payload:
+            tcp += 1
+            if _has_run(p.payload) or b"Linphone" in p.payload:
+                clear += 1
+    ctx.log("relay-to-relay UDP packets %d, TURN TCP segments %d, in clear "
+            "%d" % (hop, tcp, clear))
+    assert hop >= 350, "too few packets between the relays: %d" % hop
+    assert tcp >= 100, "too few TURN TCP segments seen: %d" % tcp
+    assert clear == 0, "%d packets carried plaintext media" % clear
