@@ -262,8 +262,10 @@ media_rtcp_in(struct media *m, uint8_t *p, size_t len)
 	now = turnclient_now_us();
 	for (i = 0; i < info.nreports; i++) {
 		rtt = delayctl_report(&m->dc, info.lsr[i], info.dlsr[i], now);
-		if (rtt >= 0)
+		if (rtt >= 0) {
 			m->st.rtt_ms = (uint32_t)rtt;
+			m->st.rtt_samples++;
+		}
 	}
 	if (!m->have_sp || m->dir == MEDIA_DIR_INACTIVE)
 		return;

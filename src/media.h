@@ -87,6 +87,7 @@ struct media_stats {
 	uint64_t drop_srtp;	      /* failed SRTP authentication/replay */
 	uint32_t rtt_ms;	 /* last measured media round trip, 0: none */
 	uint64_t turn_refreshes; /* allocation refreshes answered */
+	uint64_t rtt_samples;	 /* round trips measured from RTCP */
 };
 
 /*

@@ -70,6 +70,29 @@ has(const uint8_t *p, size_t len, const char *needle)
 	return false;
 }
 
+/*
+ * Answer an SR as a softphone would, with an RR whose report block echoes
+ * the SR's NTP middle bits (LSR) after DLSR 0: the sender's gateway then
+ * measures the media round trip through tor.
+ */
+static void
+phone_answer_sr(struct side *s, const uint8_t *sr)
+{
+	uint8_t rr[32] = { 0x81, 201, 0, 7, 0x0b, 0x0b, 0x0b, 0x0b };
+	struct sockaddr_in to;
+	uint16_t rtp, rtcp;
+
+	memcpy(rr + 8, sr + 4, 4);   /* about the SR's sender */
+	memcpy(rr + 24, sr + 10, 4); /* LSR */
+	media_local_ports(s->m, &rtp, &rtcp);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(rtcp);
+	(void)sendto(
+	    s->phone, rr, sizeof(rr), 0, (struct sockaddr *)&to, sizeof(to));
+}
+
 /* Packets arriving at a fake softphone. */
 static void
 phone_cb(evutil_socket_t fd, short what, void *arg)
@@ -83,6 +106,8 @@ phone_cb(evutil_socket_t fd, short what, void *arg)
 	while ((n = recv(fd, p, sizeof(p), 0)) > 0) {
 		if (n >= 8 && p[1] >= 192 && p[1] <= 223) {
 			s->rtcp_recv++;
+			if (p[1] == 200 && n >= 28)
+				phone_answer_sr(s, p);
 			if (has(p, (size_t)n, "Linphone") ||
 			    has(p, (size_t)n, "carol") ||
 			    has(p, (size_t)n, "127.0.0.1"))
@@ -141,7 +166,9 @@ phone_send(struct side *s)
 	if (sendto(s->phone, p, sizeof(p), 0, (struct sockaddr *)&to,
 		sizeof(to)) == (ssize_t)sizeof(p))
 		s->sent++;
-	if (idx % 50 == 0 && rtcp_len > 0) {
+	if (idx % 50 == 0 && rtcp_len >= 16) {
+		/* A softphone's SR clock moves: one second per SR. */
+		rtcp_pkt[11]++;
 		to.sin_port = htons(rtcp);
 		if (sendto(s->phone, rtcp_pkt, rtcp_len, 0,
 			(struct sockaddr *)&to, sizeof(to)) > 0)
@@ -333,14 +360,15 @@ main(int argc, char **argv)
 		    s->not_rewritten, s->rtcp_recv, s->rtcp_leak);
 		printf("%s refreshes %llu drop_garbage %llu drop_queue %llu "
 		       "drop_srtp %llu drop_foreign %llu rtp_to_peer %llu "
-		       "rtp_from_peer %llu rtt_ms %u\n",
+		       "rtp_from_peer %llu rtt_ms %u rtt_samples %llu\n",
 		    s->name, (unsigned long long)st.turn_refreshes,
 		    (unsigned long long)st.drop_garbage,
 		    (unsigned long long)st.drop_queue,
 		    (unsigned long long)st.drop_srtp,
 		    (unsigned long long)st.drop_foreign,
 		    (unsigned long long)st.rtp_to_peer,
-		    (unsigned long long)st.rtp_from_peer, st.rtt_ms);
+		    (unsigned long long)st.rtp_from_peer, st.rtt_ms,
+		    (unsigned long long)st.rtt_samples);
 		if (o->recv != s->sent || o->bad_order || o->bad_payload ||
 		    o->not_rewritten || o->rtcp_leak ||
 		    o->rtcp_recv < s->rtcp_sent)

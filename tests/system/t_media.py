@@ -37,7 +37,8 @@ def test_relay_both_ways_with_refreshes(ctx):
     """RTP both ways through two allocations, SRTP on: every packet
     arrives in order with its payload, SSRC and sequence re-randomized,
     RTCP rebuilt without linphonec's CNAME/TOOL, and the allocations are
-    refreshed on time past a 4 s lifetime."""
+    refreshed on time past a 4 s lifetime, and the media round trip is
+    measured from RTCP."""
     t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
                          address=ctx.tornet.address,
                          max_allocate_lifetime=4))
@@ -54,6 +55,10 @@ def test_relay_both_ways_with_refreshes(ctx):
         # 12 s with a 4 s lifetime: refreshed every ~2 s.
         assert _field(out, side, "refreshes") >= 4, out
         assert _field(out, side, "drop_garbage") >= 1, "STUN probe passed"
+        # The phones answer SRs with RRs: each gateway measures the media
+        # round trip through tor from LSR/DLSR.
+        assert _field(out, side, "rtt_samples") >= 3, out
+        assert 0 < _field(out, side, "rtt_ms") < 5000, out
     log = t.log_text()
     assert "SOFTWARE" not in log or "libre" not in log, log[-2000:]
 
