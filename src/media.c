@@ -534,6 +534,7 @@ media_get_stats(const struct media *m, struct media_stats *st)
 	turnclient_get_stats(m->tc, &ts);
 	st->drop_queue = ts.drops_full + ts.drops_age;
 	st->turn_refreshes = ts.refreshes;
+	st->turn_stale_nonces = ts.stale_nonces;
 }
 
 /* A direction's SDP attribute name. */

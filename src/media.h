@@ -88,6 +88,7 @@ struct media_stats {
 	uint32_t rtt_ms;	 /* last measured media round trip, 0: none */
 	uint64_t turn_refreshes; /* allocation refreshes answered */
 	uint64_t rtt_samples;	 /* round trips measured from RTCP */
+	uint64_t turn_stale_nonces; /* 438 Stale Nonce answers handled */
 };
 
 /*

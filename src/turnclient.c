@@ -393,6 +393,7 @@ tc_response(
 		if (m->error_code == 438 && m->nonce[0] != '\0' &&
 		    tr.stale < 3) {
 			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+			tc->st.stale_nonces++;
 			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
 			    tr.lifetime, tr.stale + 1);
 			return;

@@ -71,7 +71,8 @@ struct turnclient_stats {
 	uint64_t frames_out, frames_in, bytes_out, bytes_in, writes;
 	uint64_t drops_full, drops_age;
 	uint64_t refreshes, binds;
-	uint32_t lifetime; /* as granted */
+	uint64_t stale_nonces; /* 438 answers retried */
+	uint32_t lifetime;     /* as granted */
 };
 
 /*

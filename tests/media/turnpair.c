@@ -360,7 +360,8 @@ main(int argc, char **argv)
 		    s->not_rewritten, s->rtcp_recv, s->rtcp_leak);
 		printf("%s refreshes %llu drop_garbage %llu drop_queue %llu "
 		       "drop_srtp %llu drop_foreign %llu rtp_to_peer %llu "
-		       "rtp_from_peer %llu rtt_ms %u rtt_samples %llu\n",
+		       "rtp_from_peer %llu rtt_ms %u rtt_samples %llu "
+		       "stale_nonces %llu\n",
 		    s->name, (unsigned long long)st.turn_refreshes,
 		    (unsigned long long)st.drop_garbage,
 		    (unsigned long long)st.drop_queue,
@@ -368,7 +369,8 @@ main(int argc, char **argv)
 		    (unsigned long long)st.drop_foreign,
 		    (unsigned long long)st.rtp_to_peer,
 		    (unsigned long long)st.rtp_from_peer, st.rtt_ms,
-		    (unsigned long long)st.rtt_samples);
+		    (unsigned long long)st.rtt_samples,
+		    (unsigned long long)st.turn_stale_nonces);
 		if (o->recv != s->sent || o->bad_order || o->bad_payload ||
 		    o->not_rewritten || o->rtcp_leak ||
 		    o->rtcp_recv < s->rtcp_sent)

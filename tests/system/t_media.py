@@ -36,12 +36,13 @@ def _field(out, side, key):
 def test_relay_both_ways_with_refreshes(ctx):
     """RTP both ways through two allocations, SRTP on: every packet
     arrives in order with its payload, SSRC and sequence re-randomized,
-    RTCP rebuilt without linphonec's CNAME/TOOL, and the allocations are
-    refreshed on time past a 4 s lifetime, and the media round trip is
-    measured from RTCP."""
+    RTCP rebuilt without linphonec's CNAME/TOOL, the allocations refreshed
+    on time past a 4 s lifetime through 438 stale nonces, and the media
+    round trip measured from RTCP."""
     t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
                          address=ctx.tornet.address,
-                         max_allocate_lifetime=4))
+                         max_allocate_lifetime=4,
+                         extra_args=("--stale-nonce=5",)))
     rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "relay",
                              seconds=12)
     assert rc == 0, "turnpair exit %d:\n%s\n%s" % (rc, out, err[-2000:])
@@ -54,6 +55,8 @@ def test_relay_both_ways_with_refreshes(ctx):
         assert _field(out, other, "rtcp_recv") >= 10, out
         # 12 s with a 4 s lifetime: refreshed every ~2 s.
         assert _field(out, side, "refreshes") >= 4, out
+        # Nonces last 5 s: the 438 Stale Nonce dance happened and worked.
+        assert _field(out, side, "stale_nonces") >= 1, out
         assert _field(out, side, "drop_garbage") >= 1, "STUN probe passed"
         # The phones answer SRs with RRs: each gateway measures the media
         # round trip through tor from LSR/DLSR.
