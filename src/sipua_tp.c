@@ -463,6 +463,32 @@ sipua_tp_listen_tcp(struct sipua_tp *tp, enum sipua_side side,
 	return 0;
 }
 
+/* Accept streams on a listening socket someone else bound (tor's). */
+int
+sipua_tp_listen_fd(
+    struct sipua_tp *tp, enum sipua_side side, int fd, char *err, size_t errlen)
+{
+	struct sipua_lis *l;
+
+	if (tp->nlis >= SIPUA_TP_MAX_LISTENERS || fd < 0) {
+		snprintf(err, errlen, "no listener slot");
+		return -1;
+	}
+	l = &tp->lis[tp->nlis];
+	l->tp = tp;
+	l->side = side;
+	evutil_make_socket_nonblocking(fd);
+	l->lev = evconnlistener_new(tp->base, sipua_tp_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->lev == NULL) {
+		snprintf(err, errlen, "listener: %s", strerror(errno));
+		return -1;
+	}
+	l->port = sipua_tp_local_port(fd);
+	tp->nlis++;
+	return 0;
+}
+
 /* The port of the first socket of this kind on this side, or -1. */
 int
 sipua_tp_bound_port(

@@ -68,6 +68,8 @@ int sipua_tp_listen_udp(struct sipua_tp *tp, enum sipua_side side,
     const struct settings_addr *at, char *err, size_t errlen);
 int sipua_tp_listen_tcp(struct sipua_tp *tp, enum sipua_side side,
     const struct settings_addr *at, char *err, size_t errlen);
+int sipua_tp_listen_fd(struct sipua_tp *tp, enum sipua_side side, int fd,
+    char *err, size_t errlen);
 int sipua_tp_bound_port(
     const struct sipua_tp *tp, enum sipua_proto proto, enum sipua_side side);
 
