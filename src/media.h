@@ -44,7 +44,7 @@ struct turnpool;
 struct media;
 
 /* The longest text of an address media_relay() writes (IPv6 + NUL). */
-#define MEDIA_ADDR_MAX 46
+#define MEDIA_ADDR_MAX	 46
 /* The longest crypto attribute value media_crypto() returns, NUL included. */
 #define MEDIA_CRYPTO_MAX 80
 
@@ -66,26 +66,26 @@ enum media_dir {
 };
 
 /* reason: a static string when ev is MEDIA_EV_ERROR, NULL otherwise. */
-typedef void media_cb(
-    struct media *m, enum media_event ev, const char *reason, void *arg);
+typedef void
+media_cb(struct media *m, enum media_event ev, const char *reason, void *arg);
 
 /* Counters of one call, for logs and tests. */
 struct media_stats {
-	uint64_t rtp_from_softphone;   /* accepted RTP packets */
-	uint64_t rtcp_from_softphone;  /* accepted RTCP packets */
-	uint64_t rtp_to_softphone;     /* RTP delivered to the softphone */
-	uint64_t rtcp_to_softphone;    /* rebuilt RTCP delivered */
-	uint64_t rtp_to_peer;	       /* RTP written to the TURN stream */
-	uint64_t rtcp_to_peer;	       /* rebuilt RTCP written */
-	uint64_t rtp_from_peer;	       /* RTP from the peer (after SRTP) */
-	uint64_t rtcp_from_peer;       /* RTCP from the peer (after SRTCP) */
-	uint64_t drop_foreign;	       /* from an address not the softphone's */
-	uint64_t drop_garbage;	       /* STUN probes, bad RTP/RTCP */
-	uint64_t drop_queue;	       /* oldest dropped: queue over ~200 ms */
-	uint64_t drop_delay;	       /* shed: round trip over MediaMaxDelay */
-	uint64_t drop_direction;       /* discarded by hold */
-	uint64_t drop_srtp;	       /* failed SRTP authentication/replay */
-	uint32_t rtt_ms;	       /* last measured media round trip, 0: none */
+	uint64_t rtp_from_softphone;  /* accepted RTP packets */
+	uint64_t rtcp_from_softphone; /* accepted RTCP packets */
+	uint64_t rtp_to_softphone;    /* RTP delivered to the softphone */
+	uint64_t rtcp_to_softphone;   /* rebuilt RTCP delivered */
+	uint64_t rtp_to_peer;	      /* RTP written to the TURN stream */
+	uint64_t rtcp_to_peer;	      /* rebuilt RTCP written */
+	uint64_t rtp_from_peer;	      /* RTP from the peer (after SRTP) */
+	uint64_t rtcp_from_peer;      /* RTCP from the peer (after SRTCP) */
+	uint64_t drop_foreign;	      /* from an address not the softphone's */
+	uint64_t drop_garbage;	      /* STUN probes, bad RTP/RTCP */
+	uint64_t drop_queue;	      /* oldest dropped: queue over ~200 ms */
+	uint64_t drop_delay;	      /* shed: round trip over MediaMaxDelay */
+	uint64_t drop_direction;      /* discarded by hold */
+	uint64_t drop_srtp;	      /* failed SRTP authentication/replay */
+	uint32_t rtt_ms; /* last measured media round trip, 0: none */
 };
 
 /*
@@ -115,8 +115,8 @@ bool media_ready(const struct media *m);
  * Our relayed transport address (numeric, as the TURN server gave it) for
  * c= and m= in the SDP toward the network. -1 if not ready.
  */
-int media_relay(const struct media *m, char *addr, size_t addrlen,
-    uint16_t *port);
+int
+media_relay(const struct media *m, char *addr, size_t addrlen, uint16_t *port);
 
 /*
  * Our SRTP key for the SDP toward the network, the attribute value without
@@ -133,8 +133,8 @@ const char *media_crypto(const struct media *m);
  * other source are dropped. May be called again (re-INVITE). 0 or -1 on a
  * bad address.
  */
-int media_set_softphone(struct media *m, const char *addr, uint16_t rtp_port,
-    uint16_t rtcp_port);
+int media_set_softphone(
+    struct media *m, const char *addr, uint16_t rtp_port, uint16_t rtcp_port);
 
 /*
  * The peer's relay from its SDP: numeric address, RTP port, RTCP port (0:
@@ -146,8 +146,7 @@ int media_set_softphone(struct media *m, const char *addr, uint16_t rtp_port,
  * (unsupported suite, bad key, plain RTP refused, bad address).
  */
 int media_set_peer(struct media *m, const char *addr, uint16_t rtp_port,
-    uint16_t rtcp_port, const char *crypto, bool allow_plain,
-    const char **why);
+    uint16_t rtcp_port, const char *crypto, bool allow_plain, const char **why);
 
 /* Hold and resume: what we still send and accept (default SENDRECV). */
 void media_set_direction(struct media *m, enum media_dir dir);

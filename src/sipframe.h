@@ -59,8 +59,9 @@ sipframe_stream(const char *p, size_t len, struct sipframe_result *r);
  * Datagram mode: len bytes are one datagram. A missing Content-Length
  * means the body runs to the end of the datagram; octets past
  * Content-Length are ignored (RFC 3261 section 18.3); a Content-Length
- * larger than what arrived is an error (400). A datagram of only CRLFs is
- * a keep-alive. NEED_MORE is never returned.
+ * larger than what arrived is an error (400). Leading CRLFs come back as
+ * a KEEPALIVE (the caller calls again on the rest). NEED_MORE is never
+ * returned.
  */
 enum sipframe_status
 sipframe_datagram(const char *p, size_t len, struct sipframe_result *r);

@@ -12,8 +12,8 @@
 
 #include "buf.h"
 
-/* Append v with every folded line end (CR/LF runs plus the white space
- * around them) replaced by one space, and outer white space trimmed. */
+/* Append v trimmed, with every run of white space (folded line ends
+ * included) written as one space. */
 int siphdr_add_value(struct buf *b, struct span v);
 
 /* Append "Name: value\r\n" with the value unfolded. */

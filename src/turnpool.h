@@ -24,9 +24,9 @@ struct turnpool_config {
 	socklen_t sockslen;
 	const char *server_host; /* TURNServer host: handed to tor */
 	uint16_t server_port;
-	const char *user;     /* TURNUser */
-	const char *password; /* TURNPassword (wiped on free) */
-	bool warm;	      /* TURNWarm */
+	const char *user;	   /* TURNUser */
+	const char *password;	   /* TURNPassword (wiped on free) */
+	bool warm;		   /* TURNWarm */
 	unsigned int max_delay_ms; /* MediaMaxDelay: shed media past this */
 	unsigned int connect_timeout_ms; /* SOCKS + TURN; 0: default 60 s */
 };
