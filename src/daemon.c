@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "daemon_tor.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -24,6 +25,7 @@ static void __attribute__((noreturn)) daemon_usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: onionsip [-dnv] [-f file]\n"
 	    "       onionsip sanitize [options] [file]\n"
+	    "       onionsip export-onion [-f file] [-c name]\n"
 	    "       onionsip --version\n"
 	    "\n"
 	    "  -d       stay in the foreground and log to stderr\n"
@@ -186,6 +188,7 @@ daemon_shutdown(struct daemon *d, int status)
 	d->exit_status = status;
 	d->ev_stop_timer = evtimer_new(d->base, daemon_stop_timeout_cb, d);
 	evtimer_add(d->ev_stop_timer, &tv);
+	daemon_tor_stop(d);
 	if (d->pending_stops == 0)
 		event_base_loopexit(d->base, NULL);
 }
@@ -262,7 +265,8 @@ daemon_ready(struct daemon *d, const char *summary)
 static void
 daemon_start(struct daemon *d)
 {
-	daemon_ready(d, "onionsip is running (no subsystems yet).\n");
+	/* daemon_tor calls daemon_ready() once the onion is published. */
+	daemon_tor_start(d);
 }
 
 /* onionsip without a tool command: the gateway. */
@@ -353,6 +357,7 @@ daemon_main(int argc, char **argv)
 	event_base_dispatch(d.base);
 
 	log_notice("stopped");
+	daemon_tor_free();
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (d.ev_signals[i] != NULL)
 			event_free(d.ev_signals[i]);

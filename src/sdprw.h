@@ -88,7 +88,8 @@ struct sdprw_media {
 	uint16_t port;	    /* 0: the sender refused or disabled it */
 	uint16_t rtcp_port; /* from a=rtcp, else port + 1 */
 	bool rtcp_mux;
-	bool secure; /* RTP/SAVP */
+	bool secure;  /* RTP/SAVP */
+	bool refused; /* not carried: written with port 0 */
 	enum sdprw_direction dir;
 	uint8_t pts[SDPRW_MAX_FORMATS]; /* payload types the policy kept */
 	size_t npts;

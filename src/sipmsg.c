@@ -590,53 +590,116 @@ sipmsg_copy_addr(struct sipmsg_ctx *c, struct sipmsg_addr *a,
 	return 0;
 }
 
-/* Decode one Via value. */
+/* Skip white space, folded line ends included, from *i. */
+static void
+sipmsg_skip_ws(struct span v, size_t *i)
+{
+	while (*i < v.len &&
+	    (v.p[*i] == ' ' || v.p[*i] == '\t' || v.p[*i] == '\r' ||
+		v.p[*i] == '\n'))
+		(*i)++;
+}
+
+/* Expect literal text at *i (after white space). */
+static bool
+sipmsg_expect(struct span v, size_t *i, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	sipmsg_skip_ws(v, i);
+	if (v.len - *i < n ||
+	    !span_eq_str_nocase((struct span){ v.p + *i, n }, lit))
+		return false;
+	*i += n;
+	return true;
+}
+
+/*
+ * Parse one Via value ourselves: libre's decoder refuses a top Via
+ * without a branch, which RFC 4475 (3.1.1.7, 3.4.1) calls valid.
+ * via-parm = "SIP" / "2.0" / transport LWS sent-by *( ";" via-params )
+ */
 static int
-sipmsg_copy_via(struct sipmsg_ctx *c, const struct pl *val)
+sipmsg_copy_via(struct sipmsg_ctx *c, struct span val)
 {
 	struct sipmsg *m = c->m;
 	struct sipmsg_via *v;
-	struct sip_via lv;
-	struct pl host, port;
-	struct span tp;
-	const char *slash;
+	struct span hp;
+	size_t i = 0, s;
+	const char *colon;
+	unsigned long port;
 
 	if (m->nvia >= SIPMSG_MAX_VIAS)
 		return sipmsg_fail(c->err, 400, "Too Many Via");
-	if (sip_via_decode(&lv, val) != 0)
-		return sipmsg_fail(c->err, 400, "Bad Via");
 	v = &m->via[m->nvia++];
-	v->value = sipmsg_span(c, val);
-	/* "SIP / 2.0 / UDP" with optional LWS around the slashes. */
-	tp = v->value;
-	{
-		const char *sb = sipmsg_span(c, &lv.sentby).p;
-
-		if (sb > tp.p && sb < tp.p + tp.len)
-			tp.len = (size_t)(sb - tp.p);
-	}
-	slash = NULL;
-	for (size_t i = 0; i < tp.len; i++)
-		if (tp.p[i] == '/')
-			slash = tp.p + i;
-	if (slash == NULL)
+	memset(v, 0, sizeof(*v));
+	v->value = sipmsg_trim(val);
+	val = v->value;
+	if (!sipmsg_expect(val, &i, "SIP") || !sipmsg_expect(val, &i, "/") ||
+	    !sipmsg_expect(val, &i, "2.0") || !sipmsg_expect(val, &i, "/"))
 		return sipmsg_fail(c->err, 400, "Bad Via");
-	v->transport = sipmsg_trim(
-	    (struct span){ slash + 1, (size_t)(tp.p + tp.len - slash - 1) });
-	if (!sipmsg_is_token(v->transport.p, v->transport.len))
+	sipmsg_skip_ws(val, &i);
+	for (s = i; i < val.len && sipmsg_tokenc((unsigned char)val.p[i]); i++)
+		;
+	v->transport = (struct span){ val.p + s, i - s };
+	if (v->transport.len == 0 || i >= val.len ||
+	    (val.p[i] != ' ' && val.p[i] != '\t' && val.p[i] != '\r'))
 		return sipmsg_fail(c->err, 400, "Bad Via Transport");
-	if (!sipmsg_hostport_ok(sipmsg_span(c, &lv.sentby)))
+	sipmsg_skip_ws(val, &i);
+	for (s = i; i < val.len && val.p[i] != ';' && val.p[i] != ' ' &&
+	     val.p[i] != '\t' && val.p[i] != '\r';
+	     i++)
+		;
+	hp = (struct span){ val.p + s, i - s };
+	if (!sipmsg_hostport_ok(hp))
 		return sipmsg_fail(c->err, 400, "Bad Via Host");
-	if (uri_decode_hostport(&lv.sentby, &host, &port) != 0)
-		return sipmsg_fail(c->err, 400, "Bad Via Host");
-	v->host = sipmsg_span(c, &host);
-	v->port = pl_isset(&port) ? (uint16_t)pl_u32(&port) : 0;
-	v->branch = sipmsg_span(c, &lv.branch);
-	if (v->branch.len > SIPMSG_MAX_TAG)
-		return sipmsg_fail(c->err, 400, "Bad Branch");
-	v->params = sipmsg_span(c, &lv.params);
+	if (hp.p[0] == '[') {
+		const char *rb = span_chr(hp, ']');
+
+		v->host = (struct span){ hp.p + 1, (size_t)(rb - hp.p - 1) };
+		colon = rb + 1 < hp.p + hp.len ? rb + 1 : NULL;
+	} else {
+		colon = span_chr(hp, ':');
+		v->host = (struct span){ hp.p,
+			colon ? (size_t)(colon - hp.p) : hp.len };
+	}
+	if (colon != NULL) {
+		if (!span_to_u32((struct span){ colon + 1,
+				     (size_t)(hp.p + hp.len - colon - 1) },
+			65535, &port))
+			return sipmsg_fail(c->err, 400, "Bad Via Host");
+		v->port = (uint16_t)port;
+	}
+	sipmsg_skip_ws(val, &i);
+	if (i < val.len && val.p[i] != ';')
+		return sipmsg_fail(c->err, 400, "Bad Via");
+	v->params = (struct span){ val.p + i, val.len - i };
 	if (!sipmsg_params_ok(v->params))
 		return sipmsg_fail(c->err, 400, "Bad Via Parameter");
+	if (sipmsg_param(v->params, "branch", &v->branch) &&
+	    (v->branch.len > SIPMSG_MAX_TAG ||
+		!sipmsg_is_token(v->branch.p, v->branch.len)))
+		return sipmsg_fail(c->err, 400, "Bad Branch");
+	return 0;
+}
+
+/* Split a Via field at commas outside quotes and parse each value. */
+static int
+sipmsg_copy_vias(struct sipmsg_ctx *c, struct span val)
+{
+	size_t i, s = 0;
+	bool q = false;
+
+	for (i = 0; i <= val.len; i++) {
+		if (i < val.len && val.p[i] == '"')
+			q = !q;
+		if (i == val.len || (!q && val.p[i] == ',')) {
+			if (sipmsg_copy_via(
+				c, (struct span){ val.p + s, i - s }) < 0)
+				return -1;
+			s = i + 1;
+		}
+	}
 	return 0;
 }
 
@@ -753,7 +816,7 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh, uint64_t *seen)
 		return -1;
 	switch (h->id) {
 	case SIPMSG_H_VIA:
-		return sipmsg_copy_via(c, &lh->val);
+		return sipmsg_copy_vias(c, h->value);
 	case SIPMSG_H_FROM:
 	case SIPMSG_H_TO:
 		if (*seen & ((uint64_t)1 << h->id))
@@ -836,6 +899,31 @@ sipmsg_check_mandatory(struct sipmsg_ctx *c, uint64_t seen)
 	return 0;
 }
 
+/*
+ * Hide the Via fields from libre in its own copy (names overwritten with
+ * '~', same length, so every offset stays valid): libre refuses a top Via
+ * without a branch, and we parse Vias ourselves.
+ */
+static void
+sipmsg_hide_vias(char *p, size_t hdr_len)
+{
+	size_t pos = 0, i;
+	const char *lf;
+
+	while (pos < hdr_len &&
+	    (lf = memchr(p + pos, '\n', hdr_len - pos)) != NULL) {
+		pos = (size_t)(lf - p) + 1;
+		if (pos >= hdr_len || p[pos] == ' ' || p[pos] == '\t')
+			continue;
+		for (i = pos; i < hdr_len && sipmsg_tokenc((unsigned char)p[i]);
+		     i++)
+			;
+		if (sipmsg_hid_from((struct span){ p + pos, i - pos }) ==
+		    SIPMSG_H_VIA)
+			memset(p + pos, '~', i - pos);
+	}
+}
+
 /* Decode with libre and copy everything out. */
 static int
 sipmsg_decode(struct sipmsg_ctx *c, size_t hdr_len)
@@ -857,6 +945,7 @@ sipmsg_decode(struct sipmsg_ctx *c, size_t hdr_len)
 	}
 	mb->pos = 0;
 	c->base = (const char *)mb->buf;
+	sipmsg_hide_vias((char *)mb->buf, hdr_len);
 	if (sip_msg_decode(&lm, mb) != 0) {
 		sipmsg_fail(c->err, 400, "Bad Message");
 		goto out;

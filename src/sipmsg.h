@@ -28,7 +28,7 @@
 
 #include "buf.h"
 
-#define SIPMSG_MAX_VIAS	   16 /* Via values kept (more: 400) */
+#define SIPMSG_MAX_VIAS	   70 /* Via values kept (more: 400); Max-Forwards 70 */
 #define SIPMSG_MAX_ROUTES  16 /* Route / Record-Route values each */
 #define SIPMSG_MAX_HDRS	   96 /* header fields (after comma splitting) */
 #define SIPMSG_MAX_CSEQ	   2147483647UL /* RFC 3261 8.1.1.5: < 2**31 */
