@@ -190,7 +190,7 @@ call_token(char *dst, size_t len, const char *prefix)
 {
 	char tok[33];
 
-	csprng_token(tok, sizeof(tok));
+	csprng_token(tok, sizeof(tok) - 1);
 	snprintf(dst, len, "%s%s", prefix, tok);
 }
 
@@ -1370,7 +1370,8 @@ call_new_outgoing(
 
 				if (time(NULL) - t->reg.nonce_time >
 				    REGISTRAR_NONCE_SECONDS / 2) {
-					csprng_token(nonce, sizeof(nonce));
+					csprng_token(
+					    nonce, REGISTRAR_NONCE_LEN);
 					registrar_set_nonce(
 					    &t->reg, nonce, time(NULL));
 				}
@@ -1687,7 +1688,7 @@ call_register(
 		now - t->reg.nonce_time > REGISTRAR_NONCE_SECONDS / 2)) {
 		char nonce[REGISTRAR_NONCE_LEN + 1];
 
-		csprng_token(nonce, sizeof(nonce));
+		csprng_token(nonce, REGISTRAR_NONCE_LEN);
 		registrar_set_nonce(&t->reg, nonce, now);
 	}
 	registrar_register(&t->reg, &req, now, &ans);
