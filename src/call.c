@@ -1914,6 +1914,13 @@ call_table_listen(struct call_table *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* The TURN pool, once tor can reach the server. */
+void
+call_table_set_pool(struct call_table *t, struct turnpool *pool)
+{
+	t->cfg.pool = pool;
+}
+
 /* Accept the onion service's streams on a socket tor's module bound. */
 void
 call_table_adopt_onion_listener(struct call_table *t, int fd)

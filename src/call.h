@@ -69,6 +69,7 @@ struct call_table *call_table_new(struct event_base *base,
     const struct call_config *cfg, char *err, size_t errlen);
 void call_table_free(struct call_table *t);
 int call_table_listen(struct call_table *t, char *err, size_t errlen);
+void call_table_set_pool(struct call_table *t, struct turnpool *pool);
 void call_table_adopt_onion_listener(struct call_table *t, int fd);
 void call_table_shutdown(struct call_table *t, void (*done)(void *), void *arg);
 void call_table_stats(const struct call_table *t, struct call_stats *st);
