@@ -31,16 +31,42 @@ enum leakcheck_verdict {
 	LEAKCHECK_SOFTWARE,	 /* the softphone's software string */
 };
 
+/* A new, empty check; never NULL. The caller owns it (leakcheck_free). */
 struct leakcheck *leakcheck_new(void);
 void leakcheck_free(struct leakcheck *lc);
+
+/*
+ * One of the machine's addresses (AF_INET or AF_INET6): refused in every
+ * textual form (dotted, any IPv6 spelling, IPv4-mapped/compatible, NAT64,
+ * 6to4, IPv4 as 8 hex digits or a 32-bit decimal). 0, or -1 (not an IP
+ * address, or the table is full).
+ */
 int leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa);
+
+/*
+ * A host or domain name: searched for case-insensitively as a word (no
+ * letter or digit either side), the whole name and, for a dotted one, its
+ * first label and its domain. 0 if searched for; 1 if not, because it is
+ * shorter than LEAKCHECK_MIN_NAME, all digits, or a word onionsip writes
+ * itself (the vocabulary in leakcheck.c; the shell should say so); -1 if
+ * unusable or the table is full.
+ */
 int leakcheck_add_name(struct leakcheck *lc, const char *name);
+
+/*
+ * A software string the softphone sent (User-Agent, Server, a=tool): the
+ * whole string as a substring, each word in it that starts with a letter
+ * as a word. Returns as leakcheck_add_name().
+ */
 int leakcheck_add_software(struct leakcheck *lc, const char *software);
 const char *leakcheck_verdict_str(enum leakcheck_verdict v);
 
 /*
  * Scan len bytes (which may hold NULs). allowed is a list of nallowed IP
- * literals (the call's relay addresses) that may appear.
+ * literals (the call's relay addresses, IPv6 with or without brackets)
+ * that may appear; an allowed address passes even when it is also one of
+ * the machine's own (a TURN server on this machine, as in the tests).
+ * Returns the first problem found, or LEAKCHECK_PASS.
  */
 enum leakcheck_verdict leakcheck_scan(const struct leakcheck *lc,
     const char *msg, size_t len, const char *const *allowed, size_t nallowed);

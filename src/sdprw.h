@@ -50,6 +50,7 @@ struct sdprw_session {
 	uint64_t sess_id;    /* written as the o= session id */
 	uint64_t version;    /* the o= version last written */
 	uint64_t in_version; /* the sender's o= version last seen */
+	uint64_t out_hash;   /* hash of the body last written, o= aside */
 	bool have_in;	     /* in_version is valid */
 };
 
@@ -71,6 +72,7 @@ struct sdprw_out_media {
 	uint16_t port;	    /* 0: refuse (port 0, no attributes) */
 	const char *proto;  /* NULL: "RTP/AVP"; "RTP/SAVP" with crypto */
 	const char *crypto; /* NULL, or one a=crypto value to write */
+	bool rtcp_mux;	    /* a=rtcp-mux, a=rtcp:<port> (one TURN port) */
 };
 
 /* Where the rewritten body points. */
@@ -86,7 +88,8 @@ struct sdprw_media {
 	uint16_t port;	    /* 0: the sender refused or disabled it */
 	uint16_t rtcp_port; /* from a=rtcp, else port + 1 */
 	bool rtcp_mux;
-	bool secure; /* RTP/SAVP */
+	bool secure;  /* RTP/SAVP */
+	bool refused; /* not carried: written with port 0 */
 	enum sdprw_direction dir;
 	uint8_t pts[SDPRW_MAX_FORMATS]; /* payload types the policy kept */
 	size_t npts;
@@ -100,6 +103,10 @@ struct sdprw_info {
 	struct sdprw_media media[SDPRW_MAX_MEDIA];
 	uint64_t in_version; /* the sender's o= version */
 };
+
+/* Start the o= state of one side of a call (ids from the caller's CSPRNG). */
+void sdprw_session_init(
+    struct sdprw_session *sess, uint64_t sess_id, uint64_t version);
 
 /* Parse without writing: what the body offers (to size the relay). */
 int sdprw_inspect(const char *in, size_t len, const struct sdprw_policy *pol,
