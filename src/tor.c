@@ -204,6 +204,8 @@ tor_set_bootstrap(int percent)
 void
 tor_set_socks_addr(const struct sockaddr *sa, socklen_t len)
 {
+	/* Zeroed (AF_UNSPEC), a pointer someone kept connects nowhere. */
+	memset(&tor.socks, 0, sizeof(tor.socks));
 	if (sa == NULL || len > sizeof(tor.socks)) {
 		tor.sockslen = 0;
 		return;
@@ -242,6 +244,7 @@ tor_reset(void)
 		close(tor.listen_fd);
 	tor.listen_fd = -1;
 	tor.listenlen = 0;
+	memset(&tor.socks, 0, sizeof(tor.socks));
 	tor.sockslen = 0;
 	tor.bootstrap = 0;
 	tor.onion[0] = '\0';

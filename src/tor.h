@@ -34,7 +34,12 @@ enum tor_state tor_state(void);
 bool tor_ready(void);
 /* Bootstrap percentage 0..100 as tor last reported it. */
 int tor_bootstrap_percent(void);
-/* tor's SocksPort; NULL unless tor_ready() (fail closed). */
+/*
+ * tor's SocksPort; NULL unless tor_ready() (fail closed). Better call it
+ * for every connection; a pointer kept from it stays valid, reads as
+ * AF_UNSPEC (connect() fails) while tor is lost and holds the new port
+ * after our tor restarts.
+ */
 const struct sockaddr *tor_socks_addr(socklen_t *lenp);
 /* Our v3 onion address without ".onion" (56 chars); known before tor is. */
 const char *tor_onion_address(void);
