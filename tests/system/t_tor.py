@@ -379,3 +379,23 @@ def test_daemon_external_tor_password_reconnect(ctx):
     with tn.client.control() as c:
         c.signal("NEWNYM")
     _socks_retry(ctx, tn.client, addr + ".onion", 5060, OK)
+
+
+@needs("tornet", "onionsip", timeout=90)
+def test_daemon_killed_takes_its_tor_along(ctx):
+    """onionsip killed with SIGKILL (no clean shutdown): its tor notices
+    its owner is gone and exits, leaving nothing behind."""
+    o = Onionsip(ctx, "kill9")
+    o.start()
+    o.wait_log(r"^  sip:alice@\w{56}\.onion$", 60)
+    pids = o.tor_pids()
+    assert len(pids) == 1, pids
+    o.p.kill()
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % pids[0]) as f:
+                return f.read().split()[2] == "Z"
+        except OSError:
+            return True
+    net.wait_until(gone, 15, "tor %d to exit after its owner" % pids[0])
