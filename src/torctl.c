@@ -31,7 +31,7 @@ struct torctl {
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct event *ev_timer;
-	bool up, closed;
+	bool up, closed, connect_failed;
 	torctl_state_cb *state_cb;
 	torctl_event_cb *event_cb;
 	void *arg;
@@ -375,9 +375,12 @@ torctl_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct torctl *tc = arg;
 
-	torctl_lost(tc,
-	    tc->up ? "tor did not answer in time"
-		   : "connecting to the control port timed out");
+	if (tc->up)
+		torctl_lost(tc, "tor did not answer in time");
+	else if (tc->connect_failed)
+		torctl_lost(tc, "cannot connect to the control port");
+	else
+		torctl_lost(tc, "connecting to the control port timed out");
 }
 
 /* Run the timer while something is awaited. */
@@ -416,6 +419,7 @@ torctl_new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 		/* Reported on the next turn, never from inside here. */
 		struct timeval zero = { 0, 0 };
 
+		tc->connect_failed = true;
 		evtimer_add(tc->ev_timer, &zero);
 	}
 	return tc;
