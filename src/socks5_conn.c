@@ -108,7 +108,7 @@ socks5_conn_send(struct socks5_conn *c, const uint8_t *p, size_t len)
 	c->outlen = len;
 	c->outoff = 0;
 	c->inlen = 0;
-	socks5_conn_wait(c, EV_WRITE);
+	socks5_conn_wait(c, EV_WRITE | EV_PERSIST);
 }
 
 /* The step timer ran out, or a failure was scheduled. */
@@ -305,7 +305,7 @@ socks5_connect(struct event_base *base, const struct sockaddr *proxy,
 		return c;
 	}
 	socks5_conn_arm_timer(c);
-	socks5_conn_wait(c, EV_WRITE);
+	socks5_conn_wait(c, EV_WRITE | EV_PERSIST);
 	return c;
 }
 
