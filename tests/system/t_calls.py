@@ -180,3 +180,51 @@ def test_unknown_onion_404(ctx):
     took = time.monotonic() - t0
     assert "404" in str(e), "not a 404: %r" % e
     ctx.log("404 after %.1f s" % took)
+
+
+def _phones(ctx, bob_mode="auto", transport=""):
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B, answermode=bob_mode)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy + transport)
+    ctx.start(alice)
+    return alice, bob, a, b
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_callee_hangs_up_tcp(ctx):
+    """The softphone talks TCP to its gateway; the callee hangs up and
+    the caller's phone sees the end."""
+    alice, bob, a, b = _phones(ctx, transport=";transport=tcp")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(3)
+    bob.hangup()
+    alice.wait_event("CALL_CLOSED", 15)
+    _check_tones(alice, bob)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_cancel_before_answer(ctx):
+    """The caller gives up while Bob's phone rings: Bob's phone stops
+    ringing (CANCEL went through both gateways)."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_INCOMING", 40)
+    alice.wait_event("CALL_RINGING", 10)
+    alice.hangup()
+    bob.wait_event("CALL_CLOSED", 15)
+    assert "CALL_ESTABLISHED" not in bob.event_types()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_busy_486(ctx):
+    """Bob rejects the ringing call: Alice's phone gets 486."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_INCOMING", 40)
+    bob.hangup()
+    e = alice.wait_event("CALL_CLOSED", 15)
+    assert "486" in str(e) or "Busy" in str(e), "not busy: %r" % e
