@@ -45,6 +45,7 @@ static struct {
 	time_t progress_at;
 	bool stall_warned;
 	struct log_ratelim warn_rl;
+	time_t newnym_at;
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
@@ -344,6 +345,7 @@ daemon_tor_ok_cb(struct torctl *tc, const struct torreply *r, void *arg)
 
 static char msg_takeownership[] = "tor refused TAKEOWNERSHIP";
 static char msg_setevents[] = "tor refused SETEVENTS";
+static char msg_newnym[] = "tor refused SIGNAL NEWNYM";
 
 /* Authenticated: own tor, listen for bootstrap, ask where it is. */
 static void
@@ -547,6 +549,27 @@ daemon_tor_watch_cb(evutil_socket_t fd, short what, void *arg)
 	    dt.progress < 0 ? 0 : dt.progress, DAEMON_TOR_STALL);
 }
 
+/*
+ * A call failed at an onion service's introduction or rendezvous. When the
+ * service restarted, our tor may still use its old descriptor: NEWNYM
+ * makes tor forget onion-service client state (and use fresh circuits for
+ * new streams), so the caller's next try can work. At most once per
+ * DAEMON_TOR_NEWNYM_GAP seconds.
+ */
+static void
+daemon_tor_onion_failure(enum socks5_reason reason)
+{
+	time_t now = time(NULL);
+
+	if (dt.ctl == NULL || !tor_ready() ||
+	    now - dt.newnym_at < DAEMON_TOR_NEWNYM_GAP)
+		return;
+	dt.newnym_at = now;
+	log_info("tor: %s; asking tor for fresh onion-service state",
+	    socks5_reason_str(reason));
+	torctl_command(dt.ctl, "SIGNAL NEWNYM", daemon_tor_ok_cb, msg_newnym);
+}
+
 /* Start the tor side of the daemon (from daemon_start()). */
 void
 daemon_tor_start(struct daemon *d)
@@ -567,6 +590,7 @@ daemon_tor_start(struct daemon *d)
 	    0)
 		fatalx("onion key: %s", err);
 	tor_init(d->base);
+	tor_set_onion_failure_hook(daemon_tor_onion_failure);
 	tor_set_onion(dt.key.address, d->set.onion_virtual_port);
 	dt.ev_retry = evtimer_new(d->base, daemon_tor_retry_cb, NULL);
 	dt.ev_poll = evtimer_new(d->base, daemon_tor_poll_cb, NULL);

@@ -70,6 +70,14 @@ void tor_off_change(tor_change_cb *cb, void *arg);
 struct socks5_conn *tor_connect(const char *host, uint16_t port,
     const char *isolation, int timeout_ms, socks5_conn_cb *cb, void *arg);
 
+/*
+ * For daemon_tor.c: called when a CONNECT through tor_connect() failed at
+ * an onion service's introduction or rendezvous (F2, F3, F7): tor may hold
+ * a stale descriptor of a service that restarted.
+ */
+typedef void tor_onion_failure_cb(enum socks5_reason reason);
+void tor_set_onion_failure_hook(tor_onion_failure_cb *cb);
+
 /* For daemon_tor.c only: the setters. */
 struct event_base;
 void tor_init(struct event_base *base);
