@@ -225,6 +225,15 @@ struct fake {
 	int silent; /* never answer: the client must time out */
 };
 
+static int observed = -1;
+static int observed_before_cb;
+
+static void
+observer_cb(enum socks5_reason reason)
+{
+	observed = (int)reason;
+}
+
 static void
 fake_io_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -267,15 +276,6 @@ conn_done_cb(int fd, enum socks5_reason reason, void *arg)
 	f->done_fd = fd;
 	f->done_reason = reason;
 	event_base_loopbreak(f->base);
-}
-
-static int observed = -1;
-static int observed_before_cb;
-
-static void
-observer_cb(enum socks5_reason reason)
-{
-	observed = (int)reason;
 }
 
 static socks5_conn_observer_cb *fake_observer;
