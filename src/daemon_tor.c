@@ -40,6 +40,7 @@ static struct {
 	int poll_count;
 	bool announced;
 	bool stopping;
+	bool stopped;
 	bool published;
 	int progress;
 	time_t progress_at;
@@ -49,6 +50,17 @@ static struct {
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
+
+/* Tell the daemon we have stopped, once, whichever path gets here first. */
+static void
+daemon_tor_stopped(void)
+{
+	if (dt.stopped)
+		return;
+	dt.stopped = true;
+	daemon_stopped(dt.d);
+}
+
 static void daemon_tor_lost(const char *why);
 
 /* Try again in a while, backing off. */
@@ -432,7 +444,7 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 	size_t tl = strlen(tail);
 
 	if (dt.stopping) {
-		daemon_stopped(dt.d);
+		daemon_tor_stopped();
 		return;
 	}
 	log_progress_done();
@@ -510,7 +522,7 @@ daemon_tor_lost(const char *why)
 	daemon_tor_drop_ctl();
 	if (dt.stopping) {
 		if (dt.proc == NULL || !torproc_running(dt.proc))
-			daemon_stopped(dt.d);
+			daemon_tor_stopped();
 		return;
 	}
 	/* Several paths report one loss (commands, auth, the connection,
@@ -612,7 +624,7 @@ daemon_tor_del_cb(struct torctl *tc, const struct torreply *r, void *arg)
 	if (dt.proc != NULL && torproc_running(dt.proc))
 		torproc_stop(dt.proc); /* daemon_tor_exit_cb() finishes */
 	else
-		daemon_stopped(dt.d);
+		daemon_tor_stopped();
 }
 
 /* Stop: withdraw the onion service, then stop our tor. */
@@ -638,7 +650,7 @@ daemon_tor_stop(struct daemon *d)
 	if (dt.proc != NULL && torproc_running(dt.proc))
 		torproc_stop(dt.proc);
 	else
-		daemon_stopped(d);
+		daemon_tor_stopped();
 }
 
 /* Free everything (after the loop). */
