@@ -639,13 +639,17 @@ sipsan_write_body(struct buf *out, const struct sipmsg *m,
 	return SIPSAN_OK;
 }
 
-/* The built-in last check: the softphone's software string is gone. */
+/*
+ * The built-in last check: the softphone's software string is gone. Very
+ * short strings are left to the leak check proper: a User-Agent of "SIP"
+ * would otherwise match every message and stop all calls.
+ */
 static bool
 sipsan_has_software(const struct buf *out, const struct sipmsg *m)
 {
 	struct span ua = sipsan_trim(m->user_agent);
 
-	if (ua.len < 3 || out->len < ua.len)
+	if (ua.len < SIPSAN_MIN_SOFTWARE || out->len < ua.len)
 		return false;
 	return memmem(out->data, out->len, ua.p, ua.len) != NULL;
 }

@@ -59,6 +59,7 @@
 #define SIPSAN_ALLOW	       "INVITE, ACK, BYE, CANCEL, OPTIONS"
 #define SIPSAN_ACCEPT	       "application/sdp"
 #define SIPSAN_MAX_UNSUPPORTED 8 /* option tags listed in a 420 */
+#define SIPSAN_MIN_SOFTWARE    6 /* shorter User-Agents: leak check only */
 
 enum sipsan_dir {
 	SIPSAN_TO_NETWORK,   /* toward the peer, through Tor: leak-checked */

@@ -390,6 +390,19 @@ test_leak_refused(void **state)
 	f->leg.remote_uri = "sip:baresip v3.9.0 (x86_64/linux)@" PEER;
 	assert_int_equal(
 	    run(f, leaky_invite, SIPSAN_TO_NETWORK, &res), SIPSAN_LEAK);
+	/* A User-Agent too short to search for does not stop every call. */
+	{
+		static const char ua_sip[] =
+		    "BYE sip:bob@" PEER " SIP/2.0\r\n"
+		    "Via: SIP/2.0/TCP h.example;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@h.example>;tag=1\r\nTo: <sip:bob@" PEER
+		    ">;tag=2\r\nCall-ID: c1\r\nCSeq: 2 BYE\r\n"
+		    "User-Agent: SIP\r\n\r\n";
+
+		f->leg.remote_uri = "sip:bob@" PEER;
+		assert_int_equal(
+		    run(f, ua_sip, SIPSAN_TO_NETWORK, &res), SIPSAN_OK);
+	}
 	/* Toward the softphone local addresses are expected. */
 	f->leg.lc = f->lc;
 	f->leg.remote_uri = "sip:alice@192.168.1.20";
