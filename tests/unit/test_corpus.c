@@ -222,6 +222,31 @@ corpus_check_gone(
 	corpus_absent(file, out, m->user_agent);
 }
 
+/* The only header fields sipsan ever writes, spelled as it writes them. */
+static const char *const written_headers[] = { "Via", "Max-Forwards", "From",
+	"To", "Call-ID", "CSeq", "Contact", "Expires", "Retry-After",
+	"Min-Expires", "Allow", "Accept", "Reason", "Authorization",
+	"Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate",
+	"Content-Type", "Content-Length", NULL };
+
+/* Fail unless every field of out is on the list, in its long form. */
+static void
+corpus_check_whitelist(const char *file, const struct sipmsg *out)
+{
+	size_t i, k;
+
+	for (i = 0; i < out->nhdrs; i++) {
+		for (k = 0; written_headers[k] != NULL; k++)
+			if (span_eq(out->hdrs[i].name,
+				span_cstr(written_headers[k])))
+				break;
+		if (written_headers[k] == NULL)
+			fail_msg("%s: wrote a field off the whitelist: %.*s",
+			    file, (int)out->hdrs[i].name.len,
+			    out->hdrs[i].name.p);
+	}
+}
+
 /* Sanitize in one direction; the verdict. out holds the message. */
 static enum sipsan_verdict
 corpus_sanitize(const struct sipmsg *m, enum sipsan_dir dir,
@@ -305,6 +330,7 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 		if (again == NULL)
 			fail_msg("%s: output does not parse:\n%s", e->file,
 			    out.data);
+		corpus_check_whitelist(e->file, again);
 		sipmsg_free(again);
 	} else
 		assert_int_equal(out.len, 0);
@@ -317,6 +343,7 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 		if (again == NULL)
 			fail_msg("%s: output to softphone does not parse:\n%s",
 			    e->file, out.data);
+		corpus_check_whitelist(e->file, again);
 		sipmsg_free(again);
 	}
 	buf_free(&out);
