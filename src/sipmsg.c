@@ -74,7 +74,8 @@ static const char *const sipmsg_methods[] = {
 /* The parse state: the message being filled and where libre's bytes are. */
 struct sipmsg_ctx {
 	struct sipmsg *m;
-	const char *base; /* libre's copy (mbuf) */
+	const struct sip_msg *lm; /* libre's decode, From/To already split */
+	const char *base;	  /* libre's copy (mbuf) */
 	struct sipmsg_error *err;
 };
 
@@ -592,7 +593,17 @@ sipmsg_copy_addr(struct sipmsg_ctx *c, struct sipmsg_addr *a,
 
 	if (!sipmsg_dname_ok(v))
 		return sipmsg_fail(c->err, 400, "Bad Address");
-	if (sip_addr_decode(&la, val) != 0)
+	if (c->lm != NULL && val->p != NULL &&
+	    (val->p == c->lm->from.val.p || val->p == c->lm->to.val.p)) {
+		/* sip_msg_decode split From and To already: reuse it. */
+		const struct sip_taddr *t =
+		    val->p == c->lm->from.val.p ? &c->lm->from : &c->lm->to;
+
+		la.dname = t->dname;
+		la.auri = t->auri;
+		la.uri = t->uri;
+		la.params = t->params;
+	} else if (sip_addr_decode(&la, val) != 0)
 		return sipmsg_fail(c->err, 400, "Bad Address");
 	a->value = v;
 	a->dname = sipmsg_span(c, &la.dname);
@@ -973,6 +984,7 @@ sipmsg_decode(struct sipmsg_ctx *c, size_t hdr_len)
 		sipmsg_fail(c->err, 400, "Bad Message");
 		goto out;
 	}
+	c->lm = lm;
 	m->is_request = lm->req;
 	if (m->is_request) {
 		m->method_name = sipmsg_span(c, &lm->met);
