@@ -151,6 +151,7 @@ static struct log_ratelim call_rl = LOG_RATELIM_INIT(60, 10);
 static void call_end(struct call *c);
 static void call_hangup(struct call *c, int scode);
 static void call_send_invite(struct call *c);
+static void call_table_refresh(struct call_table *t);
 
 /* "connecting", ... for logs. */
 static const char *
@@ -1746,6 +1747,7 @@ call_msg_cb(
 	struct call_leg *leg;
 	struct call *c;
 
+	call_table_refresh(t);
 	if ((m = sipmsg_parse(bytes, len, &err)) == NULL) {
 		t->stats.parse_errors++;
 		log_ratelim_warnx(&call_rl,
@@ -1847,23 +1849,37 @@ call_closed_cb(uint64_t conn, enum sipua_side side, void *arg)
 	}
 }
 
+/*
+ * Point at the running settings again: a reload (SIGHUP) swaps their
+ * strings, so nothing may keep pointers into them across loop turns.
+ */
+static void
+call_table_refresh(struct call_table *t)
+{
+	size_t i;
+
+	t->reg.user = t->set->user;
+	t->reg.password = t->set->sip_password;
+	memset(&t->policy, 0, sizeof(t->policy));
+	for (i = 0; i < t->set->codecs.n && i < SDPRW_MAX_CODECS; i++)
+		t->policy.codecs[i] = t->set->codecs.v[i];
+	t->policy.ncodecs = i;
+	t->policy.allow_video = t->set->allow_video;
+}
+
 /* The call table, its transports not yet open. */
 struct call_table *
 call_table_new(struct event_base *base, const struct call_config *cfg,
     char *err, size_t errlen)
 {
 	struct call_table *t = xcalloc(1, sizeof(*t));
-	size_t i;
 
 	t->base = base;
 	t->cfg = *cfg;
 	t->set = cfg->set;
 	t->tp = sipua_tp_new(base, call_msg_cb, call_closed_cb, t);
 	registrar_init(&t->reg, t->set->user, t->set->sip_password);
-	for (i = 0; i < t->set->codecs.n && i < SDPRW_MAX_CODECS; i++)
-		t->policy.codecs[i] = t->set->codecs.v[i];
-	t->policy.ncodecs = i;
-	t->policy.allow_video = t->set->allow_video;
+	call_table_refresh(t);
 	buf_init(&t->out, SIPSAN_MAX_MSG);
 	return t;
 }
