@@ -8,6 +8,7 @@
 #include <re.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sipframe.h"
 #include "sipmsg.h"
@@ -134,9 +135,15 @@ sipmsg_hid_from(struct span name)
 				return (enum sipmsg_hid)i;
 		return SIPMSG_H_OTHER;
 	}
-	for (i = 1; i < SIPMSG_H_NHDRIDS; i++)
-		if (span_eq_str_nocase(name, sipmsg_hnames[i].name))
+	for (i = 1; i < SIPMSG_H_NHDRIDS; i++) {
+		const char *n = sipmsg_hnames[i].name;
+
+		/* Cheap tests first: this runs for every header line. */
+		if (strlen(n) == name.len &&
+		    ((n[0] ^ name.p[0]) & ~0x20) == 0 &&
+		    strncasecmp(n, name.p, name.len) == 0)
 			return (enum sipmsg_hid)i;
+	}
 	return SIPMSG_H_OTHER;
 }
 
