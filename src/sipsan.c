@@ -590,8 +590,8 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 		allow = true;
 	if (contact && leg->contact_uri != NULL)
 		buf_printf(out, "Contact: <%s>\r\n", leg->contact_uri);
-	if (m->have_expires && invite && m->is_request)
-		siphdr_add_u32(out, "Expires", m->expires);
+	/* No Expires on INVITE: the value is a softphone's own default, a
+	 * fingerprint, and the header is optional (RFC 3261 20.19). */
 	if (!m->is_request &&
 	    (h = sipmsg_find(m, SIPMSG_H_RETRY_AFTER, NULL)) != NULL)
 		sipsan_add_leading_number(out, "Retry-After", h->value);

@@ -19,7 +19,6 @@
  *   Call-ID      leg->call_id
  *   CSeq         leg->cseq and the message's method
  *   Contact      leg->contact_uri, on INVITE and on 18x/2xx to INVITE
- *   Expires      copied (a number) on INVITE requests
  *   Retry-After  copied (a number, no comment) on responses
  *   Min-Expires  copied (a number) on 423
  *   Allow        a fixed list (SIPSAN_ALLOW) on INVITE, 2xx to INVITE, 405

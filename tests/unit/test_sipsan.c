@@ -24,6 +24,7 @@ static const char leaky_invite[] =
     "+sip.instance=\"<urn:uuid:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0>\";"
     "reg-id=1\r\n"
     "Max-Forwards: 70\r\n"
+    "Expires: 173\r\n"
     "User-Agent: baresip v3.9.0 (x86_64/linux)\r\n"
     "Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"
     "Organization: Looking Glass\r\n"
