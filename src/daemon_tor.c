@@ -47,6 +47,7 @@ static struct {
 	bool stall_warned;
 	struct log_ratelim warn_rl;
 	time_t newnym_at;
+	uint16_t socks_port; /* our tor's SocksPort, kept across restarts */
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
@@ -278,6 +279,8 @@ daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 			  "SocksPorts; using port %u that tor reports",
 		    prefer, ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	tor_set_socks_addr((struct sockaddr *)&ss, len);
+	if (set->tor_mode == SETTINGS_TOR_LAUNCH)
+		dt.socks_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	daemon_tor_publish();
 }
 
@@ -462,6 +465,12 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 		log_warnx("tor said: %s",
 		    log_escape(esc, sizeof(esc), p, (size_t)(end - p)));
 	}
+	/* A kept SocksPort someone else took meanwhile: let tor pick. */
+	if (tor_state() == TOR_STARTING && dt.socks_port != 0) {
+		log_info("tor: SocksPort %u not usable; letting tor pick one",
+		    dt.socks_port);
+		dt.socks_port = 0;
+	}
 	evtimer_del(dt.ev_poll);
 	daemon_tor_lost(why);
 }
@@ -493,7 +502,7 @@ daemon_tor_begin(void)
 		dt.proc = NULL;
 	}
 	log_progress("tor: starting");
-	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir,
+	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir, dt.socks_port,
 	    daemon_tor_exit_cb, NULL, err, sizeof(err));
 	if (dt.proc == NULL) {
 		log_progress_done();

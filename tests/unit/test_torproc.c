@@ -34,7 +34,7 @@ test_argv_forced_options(void **state)
 	settings_init(&set);
 	assert_int_equal(
 	    settings_parse(&set, conf, strlen(conf), "t", err, sizeof(err)), 0);
-	argv = torproc_argv(&set, "/etc/x/torrc", "/d/tor", 4242);
+	argv = torproc_argv(&set, "/etc/x/torrc", "/d/tor", 4242, 0);
 	assert_string_equal(argv[0], "/opt/tor");
 	assert_string_equal(argv_value(argv, "-f", 0), "/etc/x/torrc");
 	assert_string_equal(
@@ -62,7 +62,10 @@ test_argv_forced_options(void **state)
 	/* Without bridges, no bridge options at all; the shipped torrc. */
 	settings_init(&set);
 	assert_int_equal(settings_parse(&set, "", 0, "t", err, sizeof(err)), 0);
-	argv = torproc_argv(&set, torproc_torrc(&set), "/d/tor", 1);
+	argv = torproc_argv(&set, torproc_torrc(&set), "/d/tor", 1, 9150);
+	/* A restart keeps the SocksPort tor picked before. */
+	assert_string_equal(argv_value(argv, "--SocksPort", 0),
+	    "127.0.0.1:9150 ExtendedErrors IsolateSOCKSAuth");
 	assert_null(argv_value(argv, "--UseBridges", 0));
 	assert_null(argv_value(argv, "--Bridge", 0));
 	assert_non_null(strstr(argv_value(argv, "-f", 0), "/torrc"));
