@@ -48,6 +48,7 @@ static struct {
 	struct log_ratelim warn_rl;
 	time_t newnym_at;
 	uint16_t socks_port; /* our tor's SocksPort, kept across restarts */
+	bool no_circuits;
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
@@ -345,9 +346,25 @@ daemon_tor_phase_cb(struct torctl *tc, const struct torreply *r, void *arg)
 static void
 daemon_tor_event_cb(struct torctl *tc, const struct torreply *r, void *arg)
 {
-	if (r->nlines > 0 &&
-	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) == 0)
-		daemon_tor_progress(r->lines[0].text);
+	const char *text;
+
+	if (r->nlines == 0 ||
+	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) != 0)
+		return;
+	text = r->lines[0].text;
+	/* Ready but cut off (the machine went offline): say so once. */
+	if (strstr(text, " CIRCUIT_NOT_ESTABLISHED") != NULL) {
+		if (!dt.no_circuits)
+			log_warnx(
+			    "tor: cannot build circuits; calls fail until "
+			    "the network is back");
+		dt.no_circuits = true;
+	} else if (strstr(text, " CIRCUIT_ESTABLISHED") != NULL) {
+		if (dt.no_circuits)
+			log_notice("tor: circuits again");
+		dt.no_circuits = false;
+	} else
+		daemon_tor_progress(text);
 }
 
 /* A plain command that must answer 250. */
