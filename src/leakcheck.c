@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,18 +86,40 @@ leakcheck_is_vocabulary(const char *name)
 }
 
 /* Whether c is a letter or digit: what word-bounded needles may not touch. */
-static bool
+static inline bool
 leakcheck_isalnum(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z');
 }
 
+/* ASCII lower case, whatever the locale. */
+static inline unsigned char
+leakcheck_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* An ASCII digit. */
+static inline bool
+leakcheck_isdigit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* An ASCII hex digit. */
+static inline bool
+leakcheck_isxdigit(unsigned char c)
+{
+	return leakcheck_isdigit(c) ||
+	    (leakcheck_lower(c) >= 'a' && leakcheck_lower(c) <= 'f');
+}
+
 /* Whether c may be part of an IP literal's text. */
-static bool
+static inline bool
 leakcheck_isipchar(unsigned char c)
 {
-	return isxdigit(c) || c == ':' || c == '.';
+	return leakcheck_isxdigit(c) || c == ':' || c == '.';
 }
 
 /* An empty check (no secrets yet). */
@@ -138,7 +159,7 @@ leakcheck_add_needle(struct leakcheck *lc, const char *s, size_t len, bool word,
 		return -1;
 	low = xmalloc(len + 1);
 	for (i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)s[i]);
+		low[i] = (char)leakcheck_lower((unsigned char)s[i]);
 	low[len] = '\0';
 	for (i = 0; i < lc->nneedles; i++) {
 		n = &lc->needles[i];
@@ -252,8 +273,8 @@ leakcheck_searchable(const char *w, size_t len)
 	if (len < LEAKCHECK_MIN_NAME || len > LEAKCHECK_MAX_NEEDLE)
 		return false;
 	for (i = 0; i < len; i++) {
-		buf[i] = (char)tolower((unsigned char)w[i]);
-		if (!isdigit((unsigned char)w[i]))
+		buf[i] = (char)leakcheck_lower((unsigned char)w[i]);
+		if (!leakcheck_isdigit((unsigned char)w[i]))
 			digits = false;
 	}
 	buf[len] = '\0';
@@ -334,7 +355,8 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 		added = 1;
 	}
 	for (i = 0; i < len; i = j) {
-		if (!isalpha((unsigned char)software[i])) {
+		if (!leakcheck_isalnum((unsigned char)software[i]) ||
+		    leakcheck_isdigit((unsigned char)software[i])) {
 			j = i + 1;
 			continue;
 		}
@@ -481,8 +503,8 @@ leakcheck_run_v4(const struct leakcheck_scan *sc, const char *r, size_t len)
 	bool lead0;
 
 	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)r[i]) ||
-		    (i > 0 && isdigit((unsigned char)r[i - 1])))
+		if (!leakcheck_isdigit((unsigned char)r[i]) ||
+		    (i > 0 && leakcheck_isdigit((unsigned char)r[i - 1])))
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.a[10] = a.a[11] = 0xff;
@@ -494,11 +516,11 @@ leakcheck_run_v4(const struct leakcheck_scan *sc, const char *r, size_t len)
 				j++;
 			}
 			for (k = j, val = 0; k < len && k - j < 4 &&
-			     isdigit((unsigned char)r[k]);
+			     leakcheck_isdigit((unsigned char)r[k]);
 			     k++)
 				val = val * 10 + (unsigned int)(r[k] - '0');
 			if (k == j || k - j > 3 || val > 255 ||
-			    (k < len && isdigit((unsigned char)r[k])))
+			    (k < len && leakcheck_isdigit((unsigned char)r[k])))
 				break;
 			if (k - j > 1 && r[j] == '0')
 				lead0 = true;
@@ -531,7 +553,7 @@ leakcheck_run_v6(const struct leakcheck_scan *sc, const char *r, size_t len)
 	bool hex = false;
 
 	for (i = 0; i < len; i++)
-		if (isxdigit((unsigned char)r[i]))
+		if (leakcheck_isxdigit((unsigned char)r[i]))
 			hex = true;
 	if (!hex)
 		return LEAKCHECK_PASS; /* "::" and the like say nothing */
@@ -573,8 +595,8 @@ leakcheck_needles_at(
 	size_t k;
 	int idx;
 
-	for (idx = lc->first[(unsigned char)tolower((unsigned char)msg[i])];
-	     idx != -1; idx = n->next) {
+	for (idx = lc->first[leakcheck_lower((unsigned char)msg[i])]; idx != -1;
+	     idx = n->next) {
 		n = &lc->needles[idx];
 		if (n->len > len - i)
 			continue;
@@ -584,7 +606,8 @@ leakcheck_needles_at(
 			    leakcheck_isalnum((unsigned char)msg[i + n->len]))))
 			continue;
 		for (k = 1; k < n->len; k++)
-			if (tolower((unsigned char)msg[i + k]) != n->s[k])
+			if (leakcheck_lower((unsigned char)msg[i + k]) !=
+			    (unsigned char)n->s[k])
 				break;
 		if (k == n->len)
 			return n->verdict;

@@ -12,11 +12,13 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "sdprw.h"
 #include "sdprw_int.h"
+#include "xmalloc.h"
 
 #define SDPRW_MAX_FMTP_VALUE 16
 
@@ -403,9 +405,10 @@ sdprw_write_media(struct buf *b, const struct sdprw_pmedia *m,
 	size_t i;
 
 	if (!d->usable || o->port == 0) {
+		/* An unknown protocol is written as RTP/AVP with format 0. */
 		buf_printf(b, "m=%s 0 %s %s\r\n", m->type_name,
 		    m->proto != NULL ? m->proto : "RTP/AVP",
-		    d->usable ? "0" : m->fmt0);
+		    d->usable || m->proto == NULL ? "0" : m->fmt0);
 		return;
 	}
 	proto = o->proto != NULL ? o->proto
@@ -482,6 +485,15 @@ sdprw_target_ok(
 	return 0;
 }
 
+/* Write v= and o=: nothing of the sender's, our id and version. */
+static void
+sdprw_write_origin(
+    struct buf *b, uint64_t sess_id, uint64_t version, const char *addr)
+{
+	buf_printf(b, "v=0\r\no=- %llu %llu IN IP4 %s\r\n",
+	    (unsigned long long)sess_id, (unsigned long long)version, addr);
+}
+
 /* FNV-1a over the written body, to see whether it changed. */
 static uint64_t
 sdprw_hash(const char *p, size_t len)
@@ -509,37 +521,45 @@ sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
 {
 	struct sdprw_parsed p;
 	struct sdprw_decision d[SDPRW_MAX_MEDIA];
-	struct buf rest;
 	uint64_t h, version = sess->version;
-	size_t i;
+	size_t i, hdr, n;
+	char *rest;
 
 	buf_reset(out);
 	if (sdprw_prepare(in, len, pol, &p, d, info, reason) == -1 ||
 	    sdprw_target_ok(target, p.nmedia, reason) == -1)
 		return -1;
-	buf_init(&rest, SDPRW_MAX_BODY);
-	buf_printf(&rest, "s=-\r\nc=IN IP4 %s\r\nt=0 0\r\n", target->addr);
+	sdprw_write_origin(out, sess->sess_id, version, target->addr);
+	hdr = out->len;
+	buf_printf(out, "s=-\r\nc=IN IP4 %s\r\nt=0 0\r\n", target->addr);
 	for (i = 0; i < p.nmedia; i++)
 		sdprw_write_media(
-		    &rest, &p.m[i], &d[i], target, &target->media[i]);
-	h = sdprw_hash(rest.data, rest.len);
+		    out, &p.m[i], &d[i], target, &target->media[i]);
+	if (out->overflow)
+		goto toobig;
+	h = sdprw_hash(out->data + hdr, out->len - hdr);
 	if (sess->have_in &&
-	    (p.in_version != sess->in_version || h != sess->out_hash))
+	    (p.in_version != sess->in_version || h != sess->out_hash)) {
+		/* A change (rare): the o= line again, one higher. */
 		version++;
-	buf_printf(out, "v=0\r\no=- %llu %llu IN IP4 %s\r\n",
-	    (unsigned long long)sess->sess_id, (unsigned long long)version,
-	    target->addr);
-	buf_add(out, rest.data, rest.len);
-	if (rest.overflow || out->overflow) {
-		buf_free(&rest);
+		n = out->len - hdr;
+		rest = xmalloc(n);
+		memcpy(rest, out->data + hdr, n);
 		buf_reset(out);
-		*reason = "rewritten SDP too big";
-		return -1;
+		sdprw_write_origin(out, sess->sess_id, version, target->addr);
+		buf_add(out, rest, n);
+		free(rest);
+		if (out->overflow)
+			goto toobig;
 	}
-	buf_free(&rest);
 	sess->version = version;
 	sess->in_version = p.in_version;
 	sess->out_hash = h;
 	sess->have_in = true;
 	return 0;
+
+toobig:
+	buf_reset(out);
+	*reason = "rewritten SDP too big";
+	return -1;
 }
