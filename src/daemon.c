@@ -13,6 +13,8 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "daemon_calls.h"
+#include "daemon_tor.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -24,6 +26,7 @@ static void __attribute__((noreturn)) daemon_usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: onionsip [-dnv] [-f file]\n"
 	    "       onionsip sanitize [options] [file]\n"
+	    "       onionsip export-onion [-f file] [-c name]\n"
 	    "       onionsip --version\n"
 	    "\n"
 	    "  -d       stay in the foreground and log to stderr\n"
@@ -186,6 +189,8 @@ daemon_shutdown(struct daemon *d, int status)
 	d->exit_status = status;
 	d->ev_stop_timer = evtimer_new(d->base, daemon_stop_timeout_cb, d);
 	evtimer_add(d->ev_stop_timer, &tv);
+	/* Calls end first (their BYEs go through tor), then tor stops. */
+	daemon_calls_stop(d);
 	if (d->pending_stops == 0)
 		event_base_loopexit(d->base, NULL);
 }
@@ -262,7 +267,9 @@ daemon_ready(struct daemon *d, const char *summary)
 static void
 daemon_start(struct daemon *d)
 {
-	daemon_ready(d, "onionsip is running (no subsystems yet).\n");
+	/* daemon_tor calls daemon_ready() once the onion is published. */
+	daemon_calls_start(d);
+	daemon_tor_start(d);
 }
 
 /* onionsip without a tool command: the gateway. */
@@ -353,6 +360,8 @@ daemon_main(int argc, char **argv)
 	event_base_dispatch(d.base);
 
 	log_notice("stopped");
+	daemon_calls_free();
+	daemon_tor_free();
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (d.ev_signals[i] != NULL)
 			event_free(d.ev_signals[i]);
