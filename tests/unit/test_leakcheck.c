@@ -233,6 +233,45 @@ test_limits(void **state)
 	leakcheck_free(lc);
 }
 
+/* Every RFC 5118 message names an IPv6 (or IPv4) host: none passes. */
+static void
+test_rfc5118(void **state)
+{
+	static const char *const files[] = { "ipv6-good.dat", "ipv6-bad.dat",
+		"port-ambiguous.dat", "port-unambiguous.dat",
+		"via-received-param-with-delim.dat",
+		"via-received-param-no-delim.dat", "ipv6-in-sdp.dat",
+		"mult-ip-in-header.dat", "mult-ip-in-sdp.dat",
+		"ipv4-mapped-ipv6.dat", "ipv6-bug-abnf-3-colons.dat",
+		"ipv6-correct-abnf-2-colons.dat" };
+	char path[128];
+	size_t i, len;
+	char *msg;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(
+		    path, sizeof(path), "tests/corpus/rfc5118/%s", files[i]);
+		msg = test_read_file(path, &len);
+		if (leakcheck_scan(*state, msg, len, NULL, 0) !=
+		    LEAKCHECK_FOREIGN_IP)
+			fail_msg("%s passed the scan", files[i]);
+		free(msg);
+	}
+	/* All three hosts of one message allowed: it passes; one is not enough.
+	 */
+	msg = test_read_file("tests/corpus/rfc5118/port-unambiguous.dat", &len);
+	{
+		static const char *const ok[] = { "2001:db8::10",
+			"2001:db8::9:1", "[2001:db8::1]" };
+
+		assert_int_equal(
+		    leakcheck_scan(*state, msg, len, ok, 3), LEAKCHECK_PASS);
+		assert_int_equal(leakcheck_scan(*state, msg, len, ok, 1),
+		    LEAKCHECK_FOREIGN_IP);
+	}
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -244,6 +283,7 @@ main(void)
 		    test_ipv4_other_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc5118, setup, teardown),
 		cmocka_unit_test(test_unsearched),
 		cmocka_unit_test(test_limits),
 	};
