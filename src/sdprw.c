@@ -325,6 +325,40 @@ sdprw_inspect(const char *in, size_t len, const struct sdprw_policy *pol,
 	return sdprw_prepare(in, len, pol, &p, d, info, reason);
 }
 
+/*
+ * Append the pieces of a line: strings, and numbers where a piece is NULL
+ * (the next number from nums). printf costs most of a rewrite otherwise.
+ */
+static void
+sdprw_put(struct buf *b, const char *const *pieces, size_t npieces,
+    const uint64_t *nums)
+{
+	char digits[21];
+	size_t i, k;
+	uint64_t v;
+
+	for (i = 0; i < npieces; i++) {
+		if (pieces[i] != NULL) {
+			buf_addstr(b, pieces[i]);
+			continue;
+		}
+		v = *nums++;
+		k = sizeof(digits);
+		do {
+			digits[--k] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		buf_add(b, digits + k, sizeof(digits) - k);
+	}
+}
+
+#define SDPRW_PUT(b, nums, ...)                                               \
+	do {                                                                  \
+		const char *const pieces_[] = { __VA_ARGS__ };                \
+		sdprw_put((b), pieces_, sizeof(pieces_) / sizeof(pieces_[0]), \
+		    (nums));                                                  \
+	} while (0)
+
 /* Whether an fmtp value is short and only digits, letters, ',' and '-'. */
 static bool
 sdprw_fmtp_value_ok(struct span v)
@@ -353,6 +387,7 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 	struct span f, kv, key, val;
 	const char *semi, *eq;
 	size_t i, n = 0;
+	uint64_t num;
 
 	if (k->codec == NULL || !k->in->has_fmtp)
 		return;
@@ -367,8 +402,9 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 			if (!k->codec->bare || !sdprw_fmtp_value_ok(kv) ||
 			    n > 0)
 				continue;
-			buf_printf(
-			    b, "a=fmtp:%u %.*s", k->pt, (int)kv.len, kv.p);
+			num = k->pt;
+			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
+			buf_addspan(b, kv);
 			n++;
 			continue;
 		}
@@ -384,12 +420,13 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 		if (i == 8 || k->codec->keys[i] == NULL ||
 		    !sdprw_fmtp_value_ok(val) || k->codec->bare)
 			continue;
+		num = k->pt;
 		if (n++ == 0)
-			buf_printf(b, "a=fmtp:%u ", k->pt);
+			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
 		else
 			buf_addc(b, ';');
-		buf_printf(
-		    b, "%s=%.*s", k->codec->keys[i], (int)val.len, val.p);
+		SDPRW_PUT(b, NULL, k->codec->keys[i], "=");
+		buf_addspan(b, val);
 	}
 	if (n > 0)
 		buf_addstr(b, "\r\n");
@@ -402,43 +439,51 @@ sdprw_write_media(struct buf *b, const struct sdprw_pmedia *m,
     const struct sdprw_out_media *o)
 {
 	const char *proto;
+	uint64_t num[3];
 	size_t i;
 
 	if (!d->usable || o->port == 0) {
 		/* An unknown protocol is written as RTP/AVP with format 0. */
-		buf_printf(b, "m=%s 0 %s %s\r\n", m->type_name,
-		    m->proto != NULL ? m->proto : "RTP/AVP",
-		    d->usable || m->proto == NULL ? "0" : m->fmt0);
+		SDPRW_PUT(b, NULL, "m=", m->type_name, " 0 ",
+		    m->proto != NULL ? m->proto : "RTP/AVP", " ",
+		    d->usable || m->proto == NULL ? "0" : m->fmt0, "\r\n");
 		return;
 	}
 	proto = o->proto != NULL ? o->proto
 	    : o->crypto != NULL	 ? "RTP/SAVP"
 				 : "RTP/AVP";
-	buf_printf(b, "m=%s %u %s", m->type_name, o->port, proto);
-	for (i = 0; i < d->nkept; i++)
-		buf_printf(b, " %u", d->kept[i].pt);
+	num[0] = o->port;
+	SDPRW_PUT(b, num, "m=", m->type_name, " ", NULL, " ", proto);
+	for (i = 0; i < d->nkept; i++) {
+		num[0] = d->kept[i].pt;
+		SDPRW_PUT(b, num, " ", NULL);
+	}
 	buf_addstr(b, "\r\n");
 	for (i = 0; i < d->nkept; i++) {
-		buf_printf(b, "a=rtpmap:%u %s/%lu", d->kept[i].pt,
-		    d->kept[i].name, d->kept[i].rate);
+		num[0] = d->kept[i].pt;
+		num[1] = d->kept[i].rate;
+		num[2] = d->kept[i].channels;
+		SDPRW_PUT(
+		    b, num, "a=rtpmap:", NULL, " ", d->kept[i].name, "/", NULL);
 		if (d->kept[i].channels > 1)
-			buf_printf(b, "/%lu", d->kept[i].channels);
+			SDPRW_PUT(b, num + 2, "/", NULL);
 		buf_addstr(b, "\r\n");
 		sdprw_write_fmtp(b, &d->kept[i]);
 	}
+	num[0] = m->ptime;
+	num[1] = m->maxptime;
 	if (m->ptime != 0)
-		buf_printf(b, "a=ptime:%lu\r\n", m->ptime);
+		SDPRW_PUT(b, num, "a=ptime:", NULL, "\r\n");
 	if (m->maxptime != 0)
-		buf_printf(b, "a=maxptime:%lu\r\n", m->maxptime);
-	buf_printf(b, "a=%s\r\n", sdprw_dir_names[d->dir]);
+		SDPRW_PUT(b, num + 1, "a=maxptime:", NULL, "\r\n");
+	SDPRW_PUT(b, NULL, "a=", sdprw_dir_names[d->dir], "\r\n");
 	/* A TURN allocation is one port: RTP and RTCP share it (RFC 5761). */
+	num[0] = o->rtcp_mux ? o->port : o->port + 1U;
+	SDPRW_PUT(b, num, "a=rtcp:", NULL, " IN IP4 ", t->addr, "\r\n");
 	if (o->rtcp_mux)
-		buf_printf(b, "a=rtcp:%u IN IP4 %s\r\na=rtcp-mux\r\n", o->port,
-		    t->addr);
-	else
-		buf_printf(b, "a=rtcp:%u IN IP4 %s\r\n", o->port + 1, t->addr);
+		buf_addstr(b, "a=rtcp-mux\r\n");
 	if (o->crypto != NULL)
-		buf_printf(b, "a=crypto:%s\r\n", o->crypto);
+		SDPRW_PUT(b, NULL, "a=crypto:", o->crypto, "\r\n");
 }
 
 /* Whether s is text the caller may have us write: printable, bounded. */
@@ -490,8 +535,10 @@ static void
 sdprw_write_origin(
     struct buf *b, uint64_t sess_id, uint64_t version, const char *addr)
 {
-	buf_printf(b, "v=0\r\no=- %llu %llu IN IP4 %s\r\n",
-	    (unsigned long long)sess_id, (unsigned long long)version, addr);
+	const uint64_t num[2] = { sess_id, version };
+
+	SDPRW_PUT(
+	    b, num, "v=0\r\no=- ", NULL, " ", NULL, " IN IP4 ", addr, "\r\n");
 }
 
 /* FNV-1a over the written body, to see whether it changed. */
@@ -531,7 +578,7 @@ sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
 		return -1;
 	sdprw_write_origin(out, sess->sess_id, version, target->addr);
 	hdr = out->len;
-	buf_printf(out, "s=-\r\nc=IN IP4 %s\r\nt=0 0\r\n", target->addr);
+	SDPRW_PUT(out, NULL, "s=-\r\nc=IN IP4 ", target->addr, "\r\nt=0 0\r\n");
 	for (i = 0; i < p.nmedia; i++)
 		sdprw_write_media(
 		    out, &p.m[i], &d[i], target, &target->media[i]);
