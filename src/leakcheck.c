@@ -44,7 +44,7 @@ struct leakcheck {
 	size_t naddrs;
 	struct leakcheck_needle needles[LEAKCHECK_MAX_NEEDLES];
 	size_t nneedles;
-	int first[256]; /* needle chains by first byte */
+	int first[2][256]; /* needle chains by kind (word?) and first byte */
 };
 
 /*
@@ -85,41 +85,59 @@ leakcheck_is_vocabulary(const char *name)
 	return false;
 }
 
-/* Whether c is a letter or digit: what word-bounded needles may not touch. */
-static inline bool
-leakcheck_isalnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z');
-}
+#define LEAKCHECK_C_ALNUM  0x01
+#define LEAKCHECK_C_DIGIT  0x02
+#define LEAKCHECK_C_XDIGIT 0x04
+#define LEAKCHECK_C_IP	   0x08 /* may be part of an IP literal's text */
+#define LEAKCHECK_C_UPPER  0x10
 
-/* ASCII lower case, whatever the locale. */
+/* ASCII classes, whatever the locale: one load per byte in the scan. */
+static const unsigned char leakcheck_cls[256] = {
+	['0' ... '9'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_DIGIT |
+	    LEAKCHECK_C_XDIGIT | LEAKCHECK_C_IP,
+	['a' ... 'f'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_XDIGIT | LEAKCHECK_C_IP,
+	['A' ... 'F'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_XDIGIT |
+	    LEAKCHECK_C_IP | LEAKCHECK_C_UPPER,
+	['g' ... 'z'] = LEAKCHECK_C_ALNUM,
+	['G' ... 'Z'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_UPPER,
+	[':'] = LEAKCHECK_C_IP,
+	['.'] = LEAKCHECK_C_IP,
+};
+
+/* ASCII lower case. */
 static inline unsigned char
 leakcheck_lower(unsigned char c)
 {
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+	return leakcheck_cls[c] & LEAKCHECK_C_UPPER ? (unsigned char)(c | 0x20)
+						    : c;
 }
 
 /* An ASCII digit. */
 static inline bool
 leakcheck_isdigit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return (leakcheck_cls[c] & LEAKCHECK_C_DIGIT) != 0;
 }
 
 /* An ASCII hex digit. */
 static inline bool
 leakcheck_isxdigit(unsigned char c)
 {
-	return leakcheck_isdigit(c) ||
-	    (leakcheck_lower(c) >= 'a' && leakcheck_lower(c) <= 'f');
+	return (leakcheck_cls[c] & LEAKCHECK_C_XDIGIT) != 0;
 }
 
 /* Whether c may be part of an IP literal's text. */
 static inline bool
 leakcheck_isipchar(unsigned char c)
 {
-	return leakcheck_isxdigit(c) || c == ':' || c == '.';
+	return (leakcheck_cls[c] & LEAKCHECK_C_IP) != 0;
+}
+
+/* Whether c is a letter or digit: what word-bounded needles may not touch. */
+static inline bool
+leakcheck_isalnum(unsigned char c)
+{
+	return (leakcheck_cls[c] & LEAKCHECK_C_ALNUM) != 0;
 }
 
 /* An empty check (no secrets yet). */
@@ -178,8 +196,8 @@ leakcheck_add_needle(struct leakcheck *lc, const char *s, size_t len, bool word,
 	n->len = len;
 	n->word = word;
 	n->verdict = verdict;
-	n->next = lc->first[(unsigned char)low[0]];
-	lc->first[(unsigned char)low[0]] = (int)lc->nneedles;
+	n->next = lc->first[word][(unsigned char)low[0]];
+	lc->first[word][(unsigned char)low[0]] = (int)lc->nneedles;
 	lc->nneedles++;
 	return 0;
 }
@@ -586,31 +604,38 @@ leakcheck_run_v6(const struct leakcheck_scan *sc, const char *r, size_t len)
 	return LEAKCHECK_PASS;
 }
 
-/* Check one needle chain at position i. */
+/*
+ * Check the needles that may start at position i: substring needles
+ * anywhere, word needles only where a word starts.
+ */
 static enum leakcheck_verdict
 leakcheck_needles_at(
     const struct leakcheck *lc, const char *msg, size_t len, size_t i)
 {
 	const struct leakcheck_needle *n;
+	unsigned char c = leakcheck_lower((unsigned char)msg[i]);
+	bool start = i == 0 || !leakcheck_isalnum((unsigned char)msg[i - 1]);
 	size_t k;
-	int idx;
+	int idx, word;
 
-	for (idx = lc->first[leakcheck_lower((unsigned char)msg[i])]; idx != -1;
-	     idx = n->next) {
-		n = &lc->needles[idx];
-		if (n->len > len - i)
-			continue;
-		if (n->word &&
-		    ((i > 0 && leakcheck_isalnum((unsigned char)msg[i - 1])) ||
-			(i + n->len < len &&
-			    leakcheck_isalnum((unsigned char)msg[i + n->len]))))
-			continue;
-		for (k = 1; k < n->len; k++)
-			if (leakcheck_lower((unsigned char)msg[i + k]) !=
-			    (unsigned char)n->s[k])
-				break;
-		if (k == n->len)
-			return n->verdict;
+	for (word = 0; word < 2; word++) {
+		if (word && !start)
+			break;
+		for (idx = lc->first[word][c]; idx != -1; idx = n->next) {
+			n = &lc->needles[idx];
+			if (n->len > len - i ||
+			    (word && i + n->len < len &&
+				leakcheck_isalnum(
+				    (unsigned char)msg[i + n->len])))
+				continue;
+			for (k = 1; k < n->len; k++)
+				if (leakcheck_lower(
+					(unsigned char)msg[i + k]) !=
+				    (unsigned char)n->s[k])
+					break;
+			if (k == n->len)
+				return n->verdict;
+		}
 	}
 	return LEAKCHECK_PASS;
 }
@@ -622,7 +647,7 @@ leakcheck_scan(const struct leakcheck *lc, const char *msg, size_t len,
 {
 	struct leakcheck_scan sc;
 	enum leakcheck_verdict v;
-	size_t i, j, colons, run_end = 0;
+	size_t i, j, colons, dots, run_end = 0;
 
 	sc.lc = lc;
 	sc.nallowed = 0;
@@ -633,19 +658,21 @@ leakcheck_scan(const struct leakcheck *lc, const char *msg, size_t len,
 			sc.nallowed++;
 	for (i = 0; i < len; i++) {
 		if (i >= run_end && leakcheck_isipchar((unsigned char)msg[i])) {
-			for (j = i, colons = 0; j < len &&
+			for (j = i, colons = dots = 0; j < len &&
 			     leakcheck_isipchar((unsigned char)msg[j]);
-			     j++)
-				if (msg[j] == ':')
-					colons++;
+			     j++) {
+				colons += msg[j] == ':';
+				dots += msg[j] == '.';
+			}
 			run_end = j;
 			/* IPv6 first: "::ffff:10.0.0.1" is one literal. */
 			if (colons >= 2 &&
 			    (v = leakcheck_run_v6(&sc, msg + i, j - i)) !=
 				LEAKCHECK_PASS)
 				return v;
-			if ((v = leakcheck_run_v4(&sc, msg + i, j - i)) !=
-			    LEAKCHECK_PASS)
+			if (dots >= 3 &&
+			    (v = leakcheck_run_v4(&sc, msg + i, j - i)) !=
+				LEAKCHECK_PASS)
 				return v;
 		}
 		if ((v = leakcheck_needles_at(lc, msg, len, i)) !=
