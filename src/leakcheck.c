@@ -25,6 +25,7 @@
 #define LEAKCHECK_MAX_NEEDLE  256 /* bytes of one name or software string */
 #define LEAKCHECK_MAX_ALLOWED 16  /* relay addresses of one call */
 #define LEAKCHECK_MAX_RUN     64  /* longest run tried as an IP literal */
+#define LEAKCHECK_MAX_OWN     8	  /* words of leakcheck_allow_word() */
 
 /* An address in binary: IPv4 as the last 4 bytes of an IPv4-mapped one. */
 struct leakcheck_addr {
@@ -35,6 +36,7 @@ struct leakcheck_needle {
 	char *s; /* lower-case */
 	size_t len;
 	bool word; /* must stand alone: no letter or digit either side */
+	bool off;  /* made void by leakcheck_allow_word() */
 	enum leakcheck_verdict verdict;
 	int next; /* next needle with the same first byte, or -1 */
 };
@@ -45,6 +47,8 @@ struct leakcheck {
 	struct leakcheck_needle needles[LEAKCHECK_MAX_NEEDLES];
 	size_t nneedles;
 	int first[2][256]; /* needle chains by kind (word?) and first byte */
+	char *own[LEAKCHECK_MAX_OWN]; /* words onionsip writes for this user */
+	size_t nown;
 };
 
 /*
@@ -160,6 +164,8 @@ leakcheck_free(struct leakcheck *lc)
 		return;
 	for (i = 0; i < lc->nneedles; i++)
 		free(lc->needles[i].s);
+	for (i = 0; i < lc->nown; i++)
+		free(lc->own[i]);
 	explicit_bzero(lc, sizeof(*lc));
 	free(lc);
 }
@@ -278,11 +284,11 @@ leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa)
 
 /*
  * Whether a word (lower case) is searched for on its own: long enough, not
- * all digits (it would match ports and payload types) and not in the
- * vocabulary.
+ * all digits (it would match ports and payload types), not in the
+ * vocabulary and not one of the words the caller writes itself.
  */
 static bool
-leakcheck_searchable(const char *w, size_t len)
+leakcheck_searchable(const struct leakcheck *lc, const char *w, size_t len)
 {
 	char buf[LEAKCHECK_MAX_NEEDLE + 1];
 	size_t i;
@@ -296,6 +302,9 @@ leakcheck_searchable(const char *w, size_t len)
 			digits = false;
 	}
 	buf[len] = '\0';
+	for (i = 0; i < lc->nown; i++)
+		if (strcmp(buf, lc->own[i]) == 0)
+			return false;
 	return !digits && !leakcheck_is_vocabulary(buf);
 }
 
@@ -321,7 +330,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
 			return -1;
-	if (leakcheck_searchable(name, len)) {
+	if (leakcheck_searchable(lc, name, len)) {
 		if (leakcheck_add_needle(
 			lc, name, len, true, LEAKCHECK_HOST_NAME) == -1)
 			return -1;
@@ -329,7 +338,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 	}
 	if ((dot = memchr(name, '.', len)) != NULL) {
 		i = (size_t)(dot - name);
-		if (leakcheck_searchable(name, i)) {
+		if (leakcheck_searchable(lc, name, i)) {
 			if (leakcheck_add_needle(
 				lc, name, i, true, LEAKCHECK_HOST_NAME) == -1)
 				return -1;
@@ -338,7 +347,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 		/* The domain only if it is itself dotted: "lan" alone is not.
 		 */
 		if (memchr(dot + 1, '.', len - i - 1) != NULL &&
-		    leakcheck_searchable(dot + 1, len - i - 1)) {
+		    leakcheck_searchable(lc, dot + 1, len - i - 1)) {
 			if (leakcheck_add_needle(lc, dot + 1, len - i - 1, true,
 				LEAKCHECK_HOST_NAME) == -1)
 				return -1;
@@ -366,7 +375,7 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 		return 1;
 	if (len > LEAKCHECK_MAX_NEEDLE)
 		len = LEAKCHECK_MAX_NEEDLE;
-	if (leakcheck_searchable(software, len)) {
+	if (leakcheck_searchable(lc, software, len)) {
 		if (leakcheck_add_needle(
 			lc, software, len, false, LEAKCHECK_SOFTWARE) == -1)
 			return -1;
@@ -385,7 +394,7 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 			;
 		if ((i == 0 ||
 			!leakcheck_isalnum((unsigned char)software[i - 1])) &&
-		    leakcheck_searchable(software + i, j - i)) {
+		    leakcheck_searchable(lc, software + i, j - i)) {
 			if (leakcheck_add_needle(lc, software + i, j - i, true,
 				LEAKCHECK_SOFTWARE) == -1)
 				return -1;
@@ -393,6 +402,31 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 		}
 	}
 	return added ? 0 : 1;
+}
+
+/*
+ * A word onionsip writes itself for this user (the SIP user name, a display
+ * name): names and software words equal to it are not searched for, now or
+ * later. 0, or -1 if the list is full or the word is empty.
+ */
+int
+leakcheck_allow_word(struct leakcheck *lc, const char *word)
+{
+	size_t len = strlen(word), i;
+	char *low;
+
+	if (len == 0 || len > LEAKCHECK_MAX_NEEDLE ||
+	    lc->nown == LEAKCHECK_MAX_OWN)
+		return -1;
+	low = xmalloc(len + 1);
+	for (i = 0; i <= len; i++)
+		low[i] = (char)leakcheck_lower((unsigned char)word[i]);
+	lc->own[lc->nown++] = low;
+	for (i = 0; i < lc->nneedles; i++)
+		if (lc->needles[i].verdict != LEAKCHECK_LOCAL_ADDRESS &&
+		    strcmp(lc->needles[i].s, low) == 0)
+			lc->needles[i].off = true;
+	return 0;
 }
 
 /* A verdict's name for logs. */
@@ -623,7 +657,7 @@ leakcheck_needles_at(
 			break;
 		for (idx = lc->first[word][c]; idx != -1; idx = n->next) {
 			n = &lc->needles[idx];
-			if (n->len > len - i ||
+			if (n->len > len - i || n->off ||
 			    (word && i + n->len < len &&
 				leakcheck_isalnum(
 				    (unsigned char)msg[i + n->len])))

@@ -59,6 +59,14 @@ int leakcheck_add_name(struct leakcheck *lc, const char *name);
  * as a word. Returns as leakcheck_add_name().
  */
 int leakcheck_add_software(struct leakcheck *lc, const char *software);
+/*
+ * A word onionsip itself writes for this user: the configured SIP user name
+ * or display name. A host name or software word equal to it is not
+ * searched for (before or after this call), or a user who named the SIP
+ * account after the machine could send nothing. 0, or -1 (list full).
+ */
+int leakcheck_allow_word(struct leakcheck *lc, const char *word);
+
 const char *leakcheck_verdict_str(enum leakcheck_verdict v);
 
 /*

@@ -207,6 +207,33 @@ test_unsearched(void **state)
 	leakcheck_free(NULL);
 }
 
+/* A host named like the SIP user: the user's name is ours to write. */
+static void
+test_allow_word(void **state)
+{
+	struct leakcheck *lc = leakcheck_new();
+	const char *msg = "From: <sip:Alice@x.onion>";
+	int i;
+
+	(void)state;
+	assert_int_equal(leakcheck_add_name(lc, "alice"), 0);
+	assert_int_equal(leakcheck_add_name(lc, "alice.example.org"), 0);
+	assert_int_equal(
+	    leakcheck_scan(lc, msg, strlen(msg), NULL, 0), LEAKCHECK_HOST_NAME);
+	assert_int_equal(leakcheck_allow_word(lc, "ALICE"), 0);
+	assert_int_equal(
+	    leakcheck_scan(lc, msg, strlen(msg), NULL, 0), LEAKCHECK_PASS);
+	/* Later names too; the FQDN is still searched. */
+	assert_int_equal(leakcheck_add_software(lc, "alice"), 1);
+	assert_int_equal(leakcheck_scan(lc, "alice.example.org", 17, NULL, 0),
+	    LEAKCHECK_HOST_NAME);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(leakcheck_allow_word(lc, "w"), 0);
+	assert_int_equal(leakcheck_allow_word(lc, "w"), -1);
+	assert_int_equal(leakcheck_allow_word(lc, ""), -1);
+	leakcheck_free(lc);
+}
+
 /* The table is bounded; an allowed list entry that is no IP is ignored. */
 static void
 test_limits(void **state)
@@ -285,6 +312,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_software, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc5118, setup, teardown),
 		cmocka_unit_test(test_unsearched),
+		cmocka_unit_test(test_allow_word),
 		cmocka_unit_test(test_limits),
 	};
 
