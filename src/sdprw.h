@@ -7,13 +7,16 @@
  * Written: v=0; o=- <sess_id> <version> IN IP4 <addr>; s=-; c=IN IP4 <addr>;
  * t=0 0; per stream an m= line on the port it is given with the payload
  * types the codec policy keeps, and of the attributes only rtpmap/fmtp of
- * kept payload types, ptime/maxptime, the direction, rtcp (rewritten to the
- * given address and port + 1) and, where the caller supplies one, crypto.
- * Dropped: i= u= e= p= b= z= k= r= and unknown lines; a=candidate, ice-*,
- * end-of-candidates, remote-candidates, tool, ssrc, ssrc-group, msid*,
- * extmap*, rtcp-xr, rtcp-fb, mid/group, fingerprint/setup, label, and every
- * attribute not named above. Video and other media are refused (port 0)
- * unless the policy allows video.
+ * kept payload types (fmtp parameters by name, per codec), ptime/maxptime,
+ * the direction, rtcp (the given address; with rtcp_mux a=rtcp:<port> and
+ * a=rtcp-mux, else a=rtcp:<port + 1>) and, where the caller supplies one,
+ * crypto (the sender's a=crypto is never written).
+ * Dropped: i= u= e= p= b= z= k= r=; a=candidate, ice-*, end-of-candidates,
+ * remote-candidates, tool, ssrc, ssrc-group, msid*, extmap*, rtcp-xr,
+ * rtcp-fb, mid/group, fingerprint/setup, label, and every attribute not
+ * named above. A line type other than v o s i u e p c b t r z k a m refuses
+ * the whole body. Video and other media are refused (port 0) unless the
+ * policy allows video. docs/sanitizer.md ("SDP") says why for each.
  */
 #ifndef ONIONSIP_SDPRW_H
 #define ONIONSIP_SDPRW_H
@@ -84,9 +87,9 @@ struct sdprw_target {
 /* What the input said about one m= line; for the media layer. */
 struct sdprw_media {
 	enum sdprw_mtype type;
-	char addr[46];	    /* the sender's media address (c=), "" if none */
+	char addr[46];	    /* the sender's c= literal; "" if none or a name */
 	uint16_t port;	    /* 0: the sender refused or disabled it */
-	uint16_t rtcp_port; /* from a=rtcp, else port + 1 */
+	uint16_t rtcp_port; /* from a=rtcp, else port + 1 (port if muxed) */
 	bool rtcp_mux;
 	bool secure;  /* RTP/SAVP */
 	bool refused; /* not carried: written with port 0 */
