@@ -107,7 +107,10 @@ struct sdprw_info {
 	uint64_t in_version; /* the sender's o= version */
 };
 
-/* Start the o= state of one side of a call (ids from the caller's CSPRNG). */
+/*
+ * Start the o= state of one side of a call: sess_id from the caller's
+ * CSPRNG, version a random start well below 2^63 (it only ever rises).
+ */
 void sdprw_session_init(
     struct sdprw_session *sess, uint64_t sess_id, uint64_t version);
 
