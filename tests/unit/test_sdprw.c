@@ -189,6 +189,38 @@ test_rtcp_and_crypto(void **state)
 	buf_free(&out);
 }
 
+/* The first usable a=crypto goes to the media layer, none to the output. */
+static void
+test_crypto_choice(void **state)
+{
+	static const char in[] =
+	    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"
+	    "a=crypto:1 F8_128_HMAC_SHA1_80 inline:AAAA\r\n"
+	    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:BBBB "
+	    "UNENCRYPTED_SRTP\r\n"
+	    "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:C<C>\r\n"
+	    "a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:DDDD\r\n"
+	    "a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:EEEE|2^20|1:4\r\n"
+	    "a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:FFFF\r\n";
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	struct sdprw_info info;
+	const char *reason;
+	struct buf out;
+
+	(void)state;
+	target_init(&t, false);
+	sdprw_session_init(&sess, 1, 1);
+	assert_int_equal(rewrite(in, &sess, &t, &out, &info, &reason), 0);
+	assert_true(info.media[0].secure);
+	assert_string_equal(info.media[0].crypto,
+	    "5 AES_256_CM_HMAC_SHA1_32 inline:EEEE|2^20|1:4");
+	assert_false(has(&out, "crypto"));
+	assert_false(has(&out, "SAVP"));
+	buf_free(&out);
+}
+
 /* Everything that identifies the sender is gone. */
 static void
 test_dropped(void **state)
@@ -740,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_session_init),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_rtcp_and_crypto),
+		cmocka_unit_test(test_crypto_choice),
 		cmocka_unit_test(test_dropped),
 		cmocka_unit_test(test_codecs),
 		cmocka_unit_test(test_video),
