@@ -283,6 +283,37 @@ leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa)
 }
 
 /*
+ * Add one of the machine's hardware (MAC) addresses: EUI-64 IPv6 addresses
+ * and version-1 UUIDs carry it. Searched for as 12 hex digits and with ':'
+ * or '-' between the bytes. An all-zero address (loopback) is skipped.
+ */
+int
+leakcheck_add_mac(struct leakcheck *lc, const unsigned char mac[6])
+{
+	static const char seps[] = { ':', '-' };
+	char text[20];
+	size_t i, k;
+
+	for (i = 0; i < 6 && mac[i] == 0; i++)
+		;
+	if (i == 6)
+		return 1;
+	for (i = 0; i < 6; i++)
+		snprintf(text + 2 * i, 3, "%02x", mac[i]);
+	if (leakcheck_add_needle(
+		lc, text, 12, false, LEAKCHECK_LOCAL_ADDRESS) == -1)
+		return -1;
+	for (k = 0; k < sizeof(seps); k++) {
+		for (i = 0; i < 6; i++)
+			snprintf(text + 3 * i, 4, "%02x%c", mac[i], seps[k]);
+		if (leakcheck_add_needle(
+			lc, text, 17, false, LEAKCHECK_LOCAL_ADDRESS) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Whether a word (lower case) is searched for on its own: long enough, not
  * all digits (it would match ports and payload types), not in the
  * vocabulary and not one of the words the caller writes itself.

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define LEAKCHECK_MAX_NEEDLES 256 /* addresses, names and strings held */
-#define LEAKCHECK_MIN_NAME    3	  /* shorter names are not searched for */
+#define LEAKCHECK_MAX_NEEDLES 1024 /* addresses, names and strings held */
+#define LEAKCHECK_MIN_NAME    3	   /* shorter names are not searched for */
 
 /* The machine's secrets; owned by whoever called leakcheck_new(). */
 struct leakcheck;
@@ -42,6 +42,13 @@ void leakcheck_free(struct leakcheck *lc);
  * address, or the table is full).
  */
 int leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa);
+
+/*
+ * One of the machine's hardware addresses (6 bytes): refused as 12 hex
+ * digits (a version-1 UUID's node) or with ':' or '-' between the bytes.
+ * 0; 1 for the all-zero address (not searched); -1 if the table is full.
+ */
+int leakcheck_add_mac(struct leakcheck *lc, const unsigned char mac[6]);
 
 /*
  * A host or domain name: searched for case-insensitively as a word (no

@@ -156,6 +156,23 @@ test_ipv4_other_forms(void **state)
 	PASSES("n=32322357960 n=13232235796"); /* inside longer numbers */
 }
 
+/* Hardware addresses: the EUI-64 and UUID version 1 carriers. */
+static void
+test_mac(void **state)
+{
+	static const unsigned char mac[6] = { 0x64, 0x76, 0xba, 0x9c, 0xee,
+		0x4a };
+	static const unsigned char zero[6];
+
+	assert_int_equal(leakcheck_add_mac(*state, mac), 0);
+	assert_int_equal(leakcheck_add_mac(*state, zero), 1);
+	LOCAL("+sip.instance=\"<urn:uuid:2f1a4b3c-1dd2-11b2-8000-6476BA9CEE4A>"
+	      "\"");
+	LOCAL("mac 64:76:ba:9c:ee:4a");
+	LOCAL("MAC 64-76-BA-9C-EE-4A");
+	PASSES("64:76:ba:9c:ee:4b 6476ba9cee");
+}
+
 /* Host names: case-insensitive, word-bounded, the parts of an FQDN. */
 static void
 test_names(void **state)
@@ -308,6 +325,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ipv4_other_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc5118, setup, teardown),
