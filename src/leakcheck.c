@@ -53,27 +53,51 @@ struct leakcheck {
 
 /*
  * Words onionsip itself writes into messages toward the network: SIP
- * methods, header names, URI parameters, SDP line values and attribute
- * names, codec names. A host name or software token equal to one of them
- * is not searched for as a word of its own, or every message would be
- * refused (a machine called "audio" could make no call). Such a word says
- * nothing about the machine where onionsip writes it, and onionsip writes
- * nothing else from the softphone's text, so the loss is small; longer
- * forms (the whole FQDN, the whole User-Agent) are still searched.
+ * methods, header names, URI and digest parameters, reason phrases, SDP
+ * line values and attribute names, codec and SRTP suite parts. A host name or
+ * software token equal to one of them is not searched for as a word of its own,
+ * or every message would be refused (a machine called "audio" could make no
+ * call). Such a word says nothing about the machine where onionsip writes it,
+ * and onionsip writes nothing else from the softphone's text, so the loss is
+ * small; longer forms (the whole FQDN, the whole User-Agent) are still
+ * searched.
  */
-static const char *const leakcheck_vocabulary[] = { "ack", "accept", "active",
-	"alert", "allow", "application", "audio", "avp", "avpf", "branch",
-	"bye", "call", "cancel", "contact", "content", "control", "crypto",
-	"cseq", "disposition", "encoding", "event", "events", "expires", "fmtp",
-	"from", "g722", "inactive", "info", "inline", "invite", "length", "lr",
-	"max", "maxptime", "media", "message", "min", "mux", "notify", "onion",
-	"options", "opus", "pcma", "pcmu", "prack", "proxy", "ptime", "publish",
-	"reason", "record", "recvonly", "refer", "register", "replaces",
-	"require", "route", "rport", "rtcp", "rtp", "rtpmap", "savp", "sdp",
-	"sendonly", "sendrecv", "session", "sip", "sips", "subscribe",
-	"supported", "tag", "tcp", "telephone", "timer", "tls", "transport",
-	"trying", "turn", "type", "udp", "unsupported", "update", "user", "via",
-	"video", "warning" };
+static const char *const leakcheck_vocabulary[] = { "accept", "acceptable",
+	"accepted", "ack", "active", "address", "aes", "after", "agent",
+	"agreement", "alert", "algorithm", "allow", "allowed", "alternative",
+	"ambiguous", "anonymity", "anonymous", "anywhere", "application",
+	"audio", "auth", "authenticate", "authentication", "authorization",
+	"avp", "avpf", "bad", "being", "branch", "breadth", "brief", "busy",
+	"bye", "call", "cancel", "character", "choices", "cnonce", "code",
+	"conditional", "consent", "contact", "content", "control", "credential",
+	"crypto", "cseq", "decline", "detected", "dialog", "digest",
+	"disallowed", "disposition", "does", "duplicate", "early", "encoding",
+	"end", "entity", "error", "event", "events", "everywhere", "exceeded",
+	"exist", "expires", "extension", "failed", "failure", "first", "fmtp",
+	"folding", "forbidden", "forwarded", "forwards", "found", "from",
+	"g722", "gateway", "gone", "header", "headers", "here", "hmac", "hop",
+	"hops", "host", "identity", "implemented", "inactive", "incomplete",
+	"info", "inline", "internal", "interval", "invalid", "invite", "ip4",
+	"ip6", "lacks", "large", "length", "line", "long", "loop", "lr", "many",
+	"max", "maxptime", "md5", "media", "memory", "message", "method", "min",
+	"mismatch", "missing", "moved", "multiple", "mux", "name", "needed",
+	"nonce", "not", "notification", "notify", "number", "onion", "opaque",
+	"options", "opus", "out", "outbound", "package", "pair", "parameter",
+	"past", "payment", "pcma", "pcmu", "pending", "permanently", "phrase",
+	"prack", "precondition", "priority", "progress", "provide", "proxy",
+	"ptime", "publish", "push", "qop", "queued", "quote", "quoted", "realm",
+	"reason", "record", "recvonly", "refer", "referrer", "refused",
+	"register", "rejected", "replaces", "request", "require", "required",
+	"resource", "response", "retry", "ringing", "route", "rport", "rtcp",
+	"rtcp-mux", "rtp", "rtpmap", "savp", "scheme", "sdp", "security",
+	"sendonly", "sendrecv", "server", "service", "session", "sha1", "sip",
+	"sips", "small", "start", "status", "subscribe", "support", "supported",
+	"tag", "tcp", "telephone", "telephone-event", "temporarily",
+	"terminated", "the", "time", "timeout", "timer", "tls", "too",
+	"transport", "trying", "turn", "type", "udp", "unauthorized",
+	"unavailable", "undecipherable", "unknown", "unsupported",
+	"unterminated", "unwanted", "update", "uri", "use", "user", "username",
+	"version", "via", "video", "warning", "www", "zero" };
 
 /* Whether name (lower case) is a word onionsip writes itself. */
 static bool
