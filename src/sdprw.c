@@ -103,6 +103,7 @@ static const char *const sdprw_dir_names[] = { "sendrecv", "sendonly",
 /* A payload type the policy keeps, as it will be written. */
 struct sdprw_kept {
 	uint8_t pt;
+	size_t rank;	  /* place of its codec in the policy */
 	const char *name; /* our spelling */
 	unsigned long rate;
 	unsigned long channels;
@@ -140,9 +141,10 @@ sdprw_codec_find(struct span name)
 	return NULL;
 }
 
-/* The policy's entry for a codec name, or NULL if it is not allowed. */
+/* The policy's entry for a codec name and its rank; NULL if not allowed. */
 static const char *
-sdprw_policy_find(const struct sdprw_policy *pol, struct span name)
+sdprw_policy_find(
+    const struct sdprw_policy *pol, struct span name, size_t *rank)
 {
 	const char *const *list = pol->codecs;
 	size_t i, n = pol->ncodecs;
@@ -153,8 +155,10 @@ sdprw_policy_find(const struct sdprw_policy *pol, struct span name)
 		    sizeof(sdprw_default_codecs[0]);
 	}
 	for (i = 0; i < n && i < SDPRW_MAX_CODECS; i++)
-		if (list[i] != NULL && span_eq_str_nocase(name, list[i]))
+		if (list[i] != NULL && span_eq_str_nocase(name, list[i])) {
+			*rank = i;
 			return list[i];
+		}
 	return NULL;
 }
 
@@ -186,7 +190,7 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 		name = span_cstr(sdprw_static[i].name);
 		rate = sdprw_static[i].rate;
 	}
-	if ((allowed = sdprw_policy_find(pol, name)) == NULL)
+	if ((allowed = sdprw_policy_find(pol, name, &k->rank)) == NULL)
 		return false;
 	k->pt = e->pt;
 	k->in = e;
@@ -214,6 +218,21 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 	k->channels = c->channels;
 	k->codec = c;
 	return true;
+}
+
+/* Order kept types by the policy's preference; stable within a codec. */
+static void
+sdprw_sort_kept(struct sdprw_decision *d)
+{
+	struct sdprw_kept k;
+	size_t i, j;
+
+	for (i = 1; i < d->nkept; i++) {
+		k = d->kept[i];
+		for (j = i; j > 0 && d->kept[j - 1].rank > k.rank; j--)
+			d->kept[j] = d->kept[j - 1];
+		d->kept[j] = k;
+	}
 }
 
 /* Decide one m= line: usable or refused, which types are kept. */
@@ -252,6 +271,7 @@ sdprw_decide(const struct sdprw_policy *pol, const struct sdprw_parsed *p,
 	d->usable = voice;
 	if (!voice)
 		d->nkept = 0;
+	sdprw_sort_kept(d);
 }
 
 /* Fill the caller's view of one m= line. */
@@ -432,11 +452,36 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 		buf_addstr(b, "\r\n");
 }
 
+/*
+ * The a=ptime written: the sender's, moved into the policy's range (bigger
+ * packets fill Tor's cells better), never above the sender's maxptime; 0
+ * (none) if the sender gave none.
+ */
+static unsigned long
+sdprw_ptime(const struct sdprw_policy *pol, const struct sdprw_pmedia *m)
+{
+	unsigned long lo = pol->ptime_min ? pol->ptime_min : SDPRW_PTIME_MIN;
+	unsigned long hi = pol->ptime_max ? pol->ptime_max : SDPRW_PTIME_MAX;
+	unsigned long p = m->ptime;
+
+	if (p == 0)
+		return 0;
+	if (hi < lo)
+		hi = lo;
+	if (p < lo)
+		p = lo;
+	if (p > hi)
+		p = hi;
+	if (m->maxptime != 0 && p > m->maxptime)
+		p = m->maxptime;
+	return p;
+}
+
 /* Write one m= line and its attributes. */
 static void
-sdprw_write_media(struct buf *b, const struct sdprw_pmedia *m,
-    const struct sdprw_decision *d, const struct sdprw_target *t,
-    const struct sdprw_out_media *o)
+sdprw_write_media(struct buf *b, const struct sdprw_policy *pol,
+    const struct sdprw_pmedia *m, const struct sdprw_decision *d,
+    const struct sdprw_target *t, const struct sdprw_out_media *o)
 {
 	const char *proto;
 	uint64_t num[3];
@@ -470,9 +515,9 @@ sdprw_write_media(struct buf *b, const struct sdprw_pmedia *m,
 		buf_addstr(b, "\r\n");
 		sdprw_write_fmtp(b, &d->kept[i]);
 	}
-	num[0] = m->ptime;
+	num[0] = sdprw_ptime(pol, m);
 	num[1] = m->maxptime;
-	if (m->ptime != 0)
+	if (num[0] != 0)
 		SDPRW_PUT(b, num, "a=ptime:", NULL, "\r\n");
 	if (m->maxptime != 0)
 		SDPRW_PUT(b, num + 1, "a=maxptime:", NULL, "\r\n");
@@ -581,7 +626,7 @@ sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
 	SDPRW_PUT(out, NULL, "s=-\r\nc=IN IP4 ", target->addr, "\r\nt=0 0\r\n");
 	for (i = 0; i < p.nmedia; i++)
 		sdprw_write_media(
-		    out, &p.m[i], &d[i], target, &target->media[i]);
+		    out, pol, &p.m[i], &d[i], target, &target->media[i]);
 	if (out->overflow)
 		goto toobig;
 	h = sdprw_hash(out->data + hdr, out->len - hdr);

@@ -35,11 +35,22 @@
 #define SDPRW_MAX_CRYPTO  160 /* one a=crypto value */
 #define SDPRW_MAX_CODECS  16
 
-/* The codecs allowed through, by encoding name (case-insensitive). */
+#define SDPRW_PTIME_MIN 20 /* ms: fewer, fuller Tor cells */
+#define SDPRW_PTIME_MAX 60
+
+/*
+ * The codecs allowed through, by encoding name (case-insensitive), in order
+ * of preference: kept payload types are written in this order (the
+ * sender's order among types of one codec), which also hides each
+ * softphone's own order. A sender's a=ptime is moved into
+ * [ptime_min, ptime_max] (never above its a=maxptime).
+ */
 struct sdprw_policy {
 	const char *codecs[SDPRW_MAX_CODECS]; /* e.g. "opus", "PCMU" */
 	size_t ncodecs;			      /* 0: the default list */
 	bool allow_video;
+	unsigned int ptime_min; /* 0: SDPRW_PTIME_MIN */
+	unsigned int ptime_max; /* 0: SDPRW_PTIME_MAX */
 };
 
 /*
