@@ -347,7 +347,8 @@ main(int argc, char **argv)
 	cfg.password = argv[5];
 	cfg.warm = false;
 	cfg.max_delay_ms = 0; /* every packet must arrive: no shedding */
-	cfg.connect_timeout_ms = 30000;
+	/* alloc: error cases; a closed port through tor may take a while. */
+	cfg.connect_timeout_ms = strcmp(mode, "alloc") == 0 ? 12000 : 30000;
 	sides[0].name = "alice";
 	sides[1].name = "bob";
 	sides[0].other = &sides[1];
