@@ -226,12 +226,22 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* The bindings had time to settle: the phones start sending. */
+static void
+start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, 20000 };
+
+	printf("media_started\n");
+	event_add(ev_tick, &tv);
+}
+
 /* Connect the two sides once both relays exist. */
 static void
 start_relay(void)
 {
 	char addr[MEDIA_ADDR_MAX], crypto[MEDIA_CRYPTO_MAX + 4];
-	struct timeval tv = { 0, 20000 };
+	struct timeval settle = { 1, 0 };
 	const char *why;
 	uint16_t port;
 	int i;
@@ -260,12 +270,15 @@ start_relay(void)
 		event_base_loopexit(base, NULL);
 		return;
 	}
-	printf("media_started\n");
-	/* Give the ChannelBinds a moment before the media starts. */
+	/*
+	 * Give both sides' CreatePermission and ChannelBind time to reach
+	 * coturn through tor before media flows: a packet that reaches a
+	 * relay before its permission is dropped there (as at the start of
+	 * any call; here every packet must arrive).
+	 */
 	ev_tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	ev_stop = event_new(base, -1, 0, stop_cb, NULL);
-	tv.tv_usec = 20000;
-	event_add(ev_tick, &tv);
+	event_base_once(base, -1, EV_TIMEOUT, start_cb, NULL, &settle);
 }
 
 /* A media object is ready or failed. */

@@ -38,10 +38,10 @@ def test_relay_both_ways_with_refreshes(ctx):
     arrives in order with its payload, SSRC and sequence re-randomized,
     RTCP rebuilt without linphonec's CNAME/TOOL, the allocations refreshed
     on time past a 4 s lifetime through 438 stale nonces, and the media
-    round trip measured from RTCP."""
+    round trip measured from RTCP; at the end both are deallocated."""
     t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
                          address=ctx.tornet.address,
-                         max_allocate_lifetime=4,
+                         max_allocate_lifetime=4, verbose=True,
                          extra_args=("--stale-nonce=5",)))
     rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "relay",
                              seconds=12)
@@ -62,8 +62,11 @@ def test_relay_both_ways_with_refreshes(ctx):
         # round trip through tor from LSR/DLSR.
         assert _field(out, side, "rtt_samples") >= 3, out
         assert 0 < _field(out, side, "rtt_ms") < 5000, out
+    # Both allocations were released cleanly (Refresh, lifetime 0) at the
+    # end, not left to expire.
     log = t.log_text()
-    assert "SOFTWARE" not in log or "libre" not in log, log[-2000:]
+    released = re.findall(r"refreshed, .* lifetime=0", log)
+    assert len(released) == 2, log[-3000:]
 
 
 @needs("tornet", "coturn")
