@@ -393,6 +393,49 @@ tc_allocated(struct turnclient *tc, const struct turnmsg_parsed *m)
 	event_active(tc->ev_notify, EV_TIMEOUT, 0);
 }
 
+/* An error answer: the credential dance, or a failure with a reason. */
+static void
+tc_error_response(struct turnclient *tc, const struct tc_trans *tr,
+    const struct turnmsg_parsed *m)
+{
+	if (m->error_code == 401 && !tc->have_key &&
+	    tr->method == TURNMSG_ALLOCATE && m->realm[0] != '\0' &&
+	    m->nonce[0] != '\0') {
+		memcpy(tc->realm, m->realm, sizeof(tc->realm));
+		memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+		turnmsg_key(tc->user, tc->realm, tc->password, tc->key);
+		tc->have_key = true;
+		tc_send_request(tc, tr->method, tr->peer, tr->has_lifetime,
+		    tr->lifetime, 0);
+		return;
+	}
+	if (m->error_code == 438 && m->nonce[0] != '\0' && tr->stale < 3) {
+		memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+		tc->st.stale_nonces++;
+		tc_send_request(tc, tr->method, tr->peer, tr->has_lifetime,
+		    tr->lifetime, tr->stale + 1);
+		return;
+	}
+	log_info("turn %p: %s error %u", (void *)tc,
+	    turnmsg_method_str(tr->method), m->error_code);
+	switch (tr->method) {
+	case TURNMSG_ALLOCATE:
+		tc_fail(tc, tc_alloc_error(m->error_code));
+		break;
+	case TURNMSG_REFRESH:
+		tc_fail(tc,
+		    m->error_code == 437 ? "TURN allocation mismatch (expired)"
+					 : "TURN refresh refused");
+		break;
+	default:
+		tc_fail(tc,
+		    m->error_code == 403
+			? "TURN peer address not allowed"
+			: "TURN permission or channel refused");
+		break;
+	}
+}
+
 /* Handle a response to one of our transactions. */
 static void
 tc_response(
@@ -413,44 +456,7 @@ tc_response(
 		return;
 	}
 	if (m->cls == TURNMSG_ERROR) {
-		if (m->error_code == 401 && !tc->have_key &&
-		    tr.method == TURNMSG_ALLOCATE && m->realm[0] != '\0' &&
-		    m->nonce[0] != '\0') {
-			memcpy(tc->realm, m->realm, sizeof(tc->realm));
-			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
-			turnmsg_key(tc->user, tc->realm, tc->password, tc->key);
-			tc->have_key = true;
-			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
-			    tr.lifetime, 0);
-			return;
-		}
-		if (m->error_code == 438 && m->nonce[0] != '\0' &&
-		    tr.stale < 3) {
-			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
-			tc->st.stale_nonces++;
-			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
-			    tr.lifetime, tr.stale + 1);
-			return;
-		}
-		log_info("turn %p: %s error %u", (void *)tc,
-		    turnmsg_method_str(tr.method), m->error_code);
-		switch (tr.method) {
-		case TURNMSG_ALLOCATE:
-			tc_fail(tc, tc_alloc_error(m->error_code));
-			break;
-		case TURNMSG_REFRESH:
-			tc_fail(tc,
-			    m->error_code == 437
-				? "TURN allocation mismatch (expired)"
-				: "TURN refresh refused");
-			break;
-		default:
-			tc_fail(tc,
-			    m->error_code == 403
-				? "TURN peer address not allowed"
-				: "TURN permission or channel refused");
-			break;
-		}
+		tc_error_response(tc, &tr, m);
 		return;
 	}
 	if (!m->has_integrity || !m->integrity_ok) {
