@@ -9,6 +9,7 @@
  *
  *   turnpair SOCKSPORT TURNHOST TURNPORT USER PASSWORD alloc
  *   turnpair SOCKSPORT TURNHOST TURNPORT USER PASSWORD relay SECONDS RTCPFILE
+ *   turnpair ... hold SECONDS RTCPFILE    (alice holds bob for 1 s)
  *   turnpair ... stall SECONDS RTCPFILE   (losses allowed: tor is stopped
  *                                          for a while by the test)
  *
@@ -215,6 +216,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(ev_stop, &tv);
 		return;
 	}
+	/* hold: alice holds bob (sendonly) for 1 s from the 2nd second. */
+	if (strcmp(mode, "hold") == 0 && ticks == 100)
+		media_set_direction(sides[0].m, MEDIA_DIR_SENDONLY);
+	if (strcmp(mode, "hold") == 0 && ticks == 150)
+		media_set_direction(sides[0].m, MEDIA_DIR_SENDRECV);
 	phone_send(&sides[0]);
 	phone_send(&sides[1]);
 }
@@ -399,6 +405,8 @@ main(int argc, char **argv)
 		    s->name, s->recv, s->bad_order, s->bad_payload,
 		    s->not_rewritten, s->rtcp_recv, s->rtcp_leak, s->gaps,
 		    s->late, (unsigned long long)(s->max_lat_us / 1000));
+		printf("%s drop_direction %llu\n", s->name,
+		    (unsigned long long)st.drop_direction);
 		printf("%s refreshes %llu drop_garbage %llu drop_queue %llu "
 		       "drop_srtp %llu drop_foreign %llu rtp_to_peer %llu "
 		       "rtp_from_peer %llu rtt_ms %u rtt_samples %llu "
@@ -420,6 +428,12 @@ main(int argc, char **argv)
 		    (o->recv != s->sent || o->rtcp_recv < s->rtcp_sent))
 			failed = 1;
 		if (strcmp(mode, "stall") == 0 && o->recv < s->sent / 2)
+			failed = 1;
+		/* hold: bob's audio to alice stops for 1 s, alice's goes on. */
+		if (strcmp(mode, "hold") == 0 &&
+		    (i == 0 ? o->recv != s->sent
+			    : o->gaps < 40 || o->gaps > 60 ||
+				o->recv + o->gaps != s->sent))
 			failed = 1;
 	}
 	for (i = 0; i < 2; i++) {

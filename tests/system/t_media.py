@@ -185,3 +185,18 @@ def test_stalled_tor_drops_old_audio(ctx):
         assert _field(out, side, "gaps") >= 50, out
         assert _field(out, side, "late") <= 40, out
         assert _field(out, side, "recv") >= 250, out
+
+
+@needs("tornet", "coturn")
+def test_hold_stops_incoming_audio(ctx):
+    """Hold (sendonly toward the network) for 1 s: the held side's phone
+    gets nothing from the peer meanwhile, its own audio goes on, and both
+    directions flow again after the resume."""
+    t = ctx.coturn
+    rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "hold",
+                             seconds=5)
+    assert rc == 0, "turnpair exit %d:\n%s\n%s" % (rc, out, err[-2000:])
+    assert 40 <= _field(out, "alice", "gaps") <= 60, out
+    assert _field(out, "alice", "drop_direction") >= 40, out
+    assert _field(out, "bob", "gaps") == 0, out
+    assert _field(out, "bob", "recv") == _field(out, "alice", "sent"), out
