@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "daemon_calls.h"
 #include "daemon_tor.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -188,7 +189,8 @@ daemon_shutdown(struct daemon *d, int status)
 	d->exit_status = status;
 	d->ev_stop_timer = evtimer_new(d->base, daemon_stop_timeout_cb, d);
 	evtimer_add(d->ev_stop_timer, &tv);
-	daemon_tor_stop(d);
+	/* Calls end first (their BYEs go through tor), then tor stops. */
+	daemon_calls_stop(d);
 	if (d->pending_stops == 0)
 		event_base_loopexit(d->base, NULL);
 }
@@ -266,6 +268,7 @@ static void
 daemon_start(struct daemon *d)
 {
 	/* daemon_tor calls daemon_ready() once the onion is published. */
+	daemon_calls_start(d);
 	daemon_tor_start(d);
 }
 
@@ -357,6 +360,7 @@ daemon_main(int argc, char **argv)
 	event_base_dispatch(d.base);
 
 	log_notice("stopped");
+	daemon_calls_free();
 	daemon_tor_free();
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (d.ev_signals[i] != NULL)

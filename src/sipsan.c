@@ -228,6 +228,43 @@ sipsan_is_sdp(struct span ct)
 	return t.len == 0 || t.p[0] == ';';
 }
 
+/* False if an Accept header is present and no value admits SDP. */
+static bool
+sipsan_accepts_sdp(const struct sipmsg *m)
+{
+	const struct sipmsg_hdr *h;
+	bool any = false;
+
+	for (h = sipmsg_find(m, SIPMSG_H_ACCEPT, NULL); h != NULL;
+	     h = sipmsg_find(m, SIPMSG_H_ACCEPT, h)) {
+		struct span v = h->value;
+		const char *p = v.p, *e = v.p + v.len;
+
+		while (p <= e) {
+			const char *c = memchr(p, ',', (size_t)(e - p));
+			const char *semi;
+			struct span t;
+
+			if (c == NULL)
+				c = e;
+			t = sipsan_trim((struct span){ p, (size_t)(c - p) });
+			semi = span_chr(t, ';');
+			if (semi != NULL)
+				t = sipsan_trim(
+				    (struct span){ t.p, (size_t)(semi - t.p) });
+			if (t.len > 0)
+				any = true;
+			if (span_eq_str_nocase(t, "application/sdp") ||
+			    span_eq_str_nocase(t, "application/*") ||
+			    span_eq_str_nocase(t, "*/*"))
+				return true;
+			p = c + 1;
+		}
+	}
+	/* An empty Accept means no body at all; none means SDP. */
+	return !any && sipmsg_find(m, SIPMSG_H_ACCEPT, NULL) == NULL;
+}
+
 /* Check the message against the policy before writing anything. */
 static enum sipsan_verdict
 sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
@@ -237,6 +274,12 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 	    leg->local_uri == NULL || leg->remote_uri == NULL)
 		return sipsan_set(res, SIPSAN_ERROR, 500, "incomplete leg");
 	if (m->is_request) {
+		/* RFC 3261 8.2.2.3: Require is checked before the method
+		 * is acted on (RFC 4475 3.3.5 expects 420 for an OPTIONS). */
+		if (m->method != SIPMSG_ACK && m->method != SIPMSG_CANCEL &&
+		    sipsan_required(m, res) > 0)
+			return sipsan_set(res, SIPSAN_REFUSED, 420,
+			    "requires an extension onionsip does not have");
 		if (sipsan_method_policy(m, res) != SIPSAN_OK)
 			return res->verdict;
 		if (leg->via_host == NULL || leg->branch == NULL)
@@ -246,10 +289,9 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 		    m->method != SIPMSG_ACK)
 			return sipsan_set(
 			    res, SIPSAN_REFUSED, 483, "Max-Forwards is zero");
-		if (m->method != SIPMSG_ACK && m->method != SIPMSG_CANCEL &&
-		    sipsan_required(m, res) > 0)
-			return sipsan_set(res, SIPSAN_REFUSED, 420,
-			    "requires an extension onionsip does not have");
+		if (m->method == SIPMSG_INVITE && !sipsan_accepts_sdp(m))
+			return sipsan_set(res, SIPSAN_REFUSED, 415,
+			    "the caller does not accept SDP");
 		if (sipmsg_find(m, SIPMSG_H_CONTENT_ENCODING, NULL) != NULL &&
 		    m->body.len > 0)
 			return sipsan_set(res, SIPSAN_REFUSED, 415,
@@ -395,15 +437,55 @@ sipsan_digest_split(struct span v, struct sipsan_dparam *ps, size_t *np)
 	return n > 0;
 }
 
-/* Re-serialise a Digest header with the whitelisted parameters. */
+/* The host part of a sip: URI the caller wrote ("sip:u@host:5060;x"). */
+static struct span
+sipsan_uri_host(const char *uri)
+{
+	const char *p = strchr(uri, ':'), *at, *e;
+
+	if (p == NULL)
+		return (struct span){ "", 0 };
+	p++;
+	if ((at = strchr(p, '@')) != NULL)
+		p = at + 1;
+	for (e = p;
+	     *e != '\0' && *e != ':' && *e != ';' && *e != '>' && *e != '?';
+	     e++)
+		;
+	return (struct span){ p, (size_t)(e - p) };
+}
+
+/* The value of a parameter without its quotes. */
+static struct span
+sipsan_unquote(struct span v)
+{
+	if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
+		return (struct span){ v.p + 1, v.len - 2 };
+	return v;
+}
+
+/*
+ * Re-serialise a Digest header with the whitelisted parameters. With
+ * realm_host set (credentials toward the network), only credentials whose
+ * realm is the destination's own domain go out: the softphone may hold
+ * accounts elsewhere, and which domains it uses is not for the peer.
+ */
 static void
-sipsan_add_digest(
-    struct buf *out, const char *name, struct span v, const char *const *keep)
+sipsan_add_digest(struct buf *out, const char *name, struct span v,
+    const char *const *keep, const struct span *realm_host)
 {
 	struct sipsan_dparam ps[SIPSAN_MAX_DIGEST_PARAMS];
 	size_t n, i, k, written = 0;
+	bool realm_ok = realm_host == NULL;
 
 	if (!sipsan_digest_split(v, ps, &n))
+		return;
+	for (i = 0; i < n && !realm_ok; i++)
+		if (span_eq_str_nocase(ps[i].name, "realm") &&
+		    realm_host->len > 0 &&
+		    span_eq_nocase(sipsan_unquote(ps[i].value), *realm_host))
+			realm_ok = true;
+	if (!realm_ok)
 		return;
 	buf_printf(out, "%s: Digest ", name);
 	for (k = 0; keep[k] != NULL; k++)
@@ -420,8 +502,11 @@ sipsan_add_digest(
 
 /* The credentials (to the network) or challenges (to the softphone). */
 static void
-sipsan_add_auth(struct buf *out, const struct sipmsg *m, enum sipsan_dir dir)
+sipsan_add_auth(struct buf *out, const struct sipmsg *m, enum sipsan_dir dir,
+    const struct sipsan_leg *leg)
 {
+	struct span dest = sipsan_uri_host(
+	    leg->request_uri != NULL ? leg->request_uri : leg->remote_uri);
 	size_t i;
 
 	for (i = 0; i < m->nhdrs; i++) {
@@ -431,13 +516,13 @@ sipsan_add_auth(struct buf *out, const struct sipmsg *m, enum sipsan_dir dir)
 		    (h->id == SIPMSG_H_AUTHORIZATION ||
 			h->id == SIPMSG_H_PROXY_AUTHORIZATION))
 			sipsan_add_digest(out, sipmsg_hid_str(h->id), h->value,
-			    sipsan_digest_creds);
+			    sipsan_digest_creds, &dest);
 		else if (!m->is_request && dir == SIPSAN_TO_SOFTPHONE &&
 		    (m->scode == 401 || m->scode == 407) &&
 		    (h->id == SIPMSG_H_WWW_AUTHENTICATE ||
 			h->id == SIPMSG_H_PROXY_AUTHENTICATE))
 			sipsan_add_digest(out, sipmsg_hid_str(h->id), h->value,
-			    sipsan_digest_chal);
+			    sipsan_digest_chal, NULL);
 	}
 }
 
@@ -522,7 +607,7 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 		for (h = sipmsg_find(m, SIPMSG_H_REASON, NULL); h != NULL;
 		     h = sipmsg_find(m, SIPMSG_H_REASON, h))
 			sipsan_add_reason(out, h->value);
-	sipsan_add_auth(out, m, dir);
+	sipsan_add_auth(out, m, dir, leg);
 }
 
 /* The SDP body through the rewriter, or a refusal. */

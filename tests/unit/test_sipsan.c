@@ -336,7 +336,7 @@ test_digest(void **state)
 	    "From: <sip:a@h.example>;tag=1\r\nTo: <sip:bob@" PEER ">\r\n"
 	    "Call-ID: c\r\nCSeq: 2 INVITE\r\n"
 	    "Proxy-Authorization: Digest response=\"abc\", username=\"alice\","
-	    " realm=\"r\",\r\n nonce=\"n1\", uri=\"sip:bob@" PEER "\", "
+	    " realm=\"" PEER "\",\r\n nonce=\"n1\", uri=\"sip:bob@" PEER "\", "
 	    "x-device=\"laptop\", algorithm=MD5\r\n\r\n";
 	static const char chal[] =
 	    "SIP/2.0 407 Proxy Authentication Required\r\n"
@@ -349,10 +349,17 @@ test_digest(void **state)
 	f->leg.lc = NULL;
 	assert_int_equal(run(f, msg, SIPSAN_TO_NETWORK, &res), SIPSAN_OK);
 	assert_non_null(strstr(f->out.data,
-	    "Proxy-Authorization: Digest username=\"alice\", realm=\"r\", "
+	    "Proxy-Authorization: Digest username=\"alice\", realm=\"" PEER
+	    "\", "
 	    "nonce=\"n1\", uri=\"sip:bob@" PEER "\", response=\"abc\", "
 	    "algorithm=MD5\r\n"));
 	assert_null(strstr(f->out.data, "laptop"));
+	/* Credentials for another domain never reach this peer. */
+	f->leg.remote_uri = "sip:bob@other.example";
+	assert_int_equal(run(f, msg, SIPSAN_TO_NETWORK, &res), SIPSAN_OK);
+	assert_null(strstr(f->out.data, "Authorization"));
+	assert_null(strstr(f->out.data, "username"));
+	f->leg.remote_uri = "sip:bob@" PEER;
 	assert_int_equal(run(f, chal, SIPSAN_TO_SOFTPHONE, &res), SIPSAN_OK);
 	assert_non_null(strstr(f->out.data,
 	    "Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", "

@@ -1,0 +1,2013 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "call.h"
+#include "csprng.h"
+#include "leakcheck.h"
+#include "log.h"
+#include "media.h"
+#include "registrar.h"
+#include "sdprw.h"
+#include "sipmsg.h"
+#include "sipsan.h"
+#include "sipua_tp.h"
+#include "socks5.h"
+#include "socks5_conn.h"
+#include "tor.h"
+#include "xmalloc.h"
+
+enum call_state {
+	CALL_CONNECTING, /* waiting for the SOCKS stream and/or the relay */
+	CALL_INVITING,	 /* INVITE sent on leg b */
+	CALL_EARLY,	 /* a provisional answer with a tag came back */
+	CALL_ANSWERED,	 /* 2xx relayed, waiting for the ACK */
+	CALL_CONFIRMED,	 /* the call is up */
+	CALL_ENDING,	 /* BYE/CANCEL sent, or a final failure relayed */
+	CALL_DEAD,	 /* freed on the next loop turn */
+};
+
+/* A request received on a leg and relayed on the other. */
+struct call_pending {
+	bool used;
+	enum sipmsg_method method;
+	uint32_t in_cseq;
+	char *vias[SIPMSG_MAX_VIAS];
+	size_t nvias;
+	uint32_t out_cseq;
+	char out_branch[CALL_MAX_ID];
+	struct sipmsg *req; /* owned: for our own answers to it */
+	bool final_sent;
+	bool final_2xx;
+};
+
+/* A request we sent on a UDP leg, retransmitted until answered. */
+struct call_ctx {
+	bool used;
+	struct call *c;
+	struct call_leg *leg;
+	enum sipmsg_method method;
+	uint32_t cseq;
+	char *bytes;
+	size_t len;
+	struct event *ev;
+	int interval, elapsed;
+	bool provisional;
+};
+
+struct call_leg {
+	struct call *c;
+	enum sipua_side side;
+	struct sipua_peer peer;
+	bool peer_ok;
+	char call_id[CALL_MAX_ID];
+	char local_tag[CALL_MAX_ID];
+	char remote_tag[CALL_MAX_ID];
+	char local_uri[CALL_MAX_URI];
+	char remote_uri[CALL_MAX_URI];
+	char contact[CALL_MAX_URI];
+	char target[REGISTRAR_MAX_CONTACT]; /* request URI of in-dialog requests
+					     */
+	char via_host[CALL_MAX_URI];
+	uint16_t via_port;
+	uint32_t cseq;	      /* last CSeq we used */
+	uint32_t remote_cseq; /* last CSeq the peer used */
+	struct sdprw_session sdp;
+	struct call_pending pend[CALL_MAX_PENDING];
+	struct call_ctx ctx[CALL_MAX_PENDING];
+	/* Our last answer on this leg, for retransmitted requests. */
+	struct buf resp;
+	uint32_t resp_cseq;
+	enum sipmsg_method resp_method;
+	struct event *resp_ev; /* timer G: UDP final answers to INVITE */
+	int resp_interval, resp_elapsed;
+	/* Our last ACK, for retransmitted 2xx. */
+	struct buf ack;
+	uint32_t ack_cseq;
+};
+
+struct call {
+	struct call *next;
+	struct call_table *t;
+	uint64_t id;
+	enum call_state state;
+	bool outgoing;	   /* a: the softphone, b: the network */
+	struct call_leg a; /* where the INVITE came from */
+	struct call_leg b; /* where we placed it */
+	struct call_leg *local, *net;
+	struct media *media;
+	struct socks5_conn *sc;
+	bool net_up;
+	bool ringing; /* counted in t->stats.ringing */
+	char net_host[80];
+	char relay[MEDIA_ADDR_MAX];
+	uint16_t relay_port;
+	struct sdprw_info peer_info; /* the peer's last SDP */
+	bool have_peer_info;
+	struct sipmsg *held_2xx; /* softphone's 2xx waiting for the relay */
+	struct event *timer;
+	struct event *reaper;
+};
+
+struct call_rate {
+	char caller[80];
+	time_t start;
+	unsigned int count;
+};
+
+struct call_table {
+	struct event_base *base;
+	struct call_config cfg;
+	const struct settings *set;
+	struct sipua_tp *tp;
+	struct registrar reg;
+	struct sdprw_policy policy;
+	struct call *calls;
+	uint64_t next_id;
+	struct call_stats stats;
+	struct call_rate rate[CALL_RATE_CALLERS];
+	char address[CALL_MAX_URI];
+	char *seen_ua[8];
+	size_t nseen_ua;
+	struct buf out;
+	void (*done)(void *);
+	void *done_arg;
+	bool stopping;
+	struct event *stop_check;
+};
+
+static struct log_ratelim call_rl = LOG_RATELIM_INIT(60, 10);
+
+static void call_end(struct call *c);
+static void call_hangup(struct call *c, int scode);
+static void call_send_invite(struct call *c);
+static void call_table_refresh(struct call_table *t);
+
+/* "connecting", ... for logs. */
+static const char *
+call_state_str(enum call_state s)
+{
+	static const char *names[] = { "connecting", "inviting", "early",
+		"answered", "confirmed", "ending", "dead" };
+
+	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* Change state, logged as old -> new. */
+static void
+call_set_state(struct call *c, enum call_state s)
+{
+	if (c->state == s)
+		return;
+	log_debug("call %llx: %s -> %s", (unsigned long long)c->id,
+	    call_state_str(c->state), call_state_str(s));
+	c->state = s;
+}
+
+/* Copy a span into a fixed buffer; -1 if it does not fit. */
+static int
+call_copy(char *dst, size_t dstsz, struct span s)
+{
+	if (s.len >= dstsz)
+		return -1;
+	memcpy(dst, s.p, s.len);
+	dst[s.len] = '\0';
+	return 0;
+}
+
+/* A fresh random token for Call-IDs, tags and branches. */
+static void
+call_token(char *dst, size_t len, const char *prefix)
+{
+	char tok[33];
+
+	csprng_token(tok, sizeof(tok) - 1);
+	snprintf(dst, len, "%s%s", prefix, tok);
+}
+
+/* Whether s is a safe URI user part (unreserved and a few marks). */
+static bool
+call_user_ok(struct span s)
+{
+	size_t i;
+
+	if (s.len == 0 || s.len > 64)
+		return false;
+	for (i = 0; i < s.len; i++)
+		if (!isalnum((unsigned char)s.p[i]) &&
+		    strchr("-_.!~*'()+%", s.p[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* Whether s is "<56 base32>.onion" (lower case); copies it to dst. */
+static bool
+call_onion_host(struct span s, char *dst, size_t dstsz)
+{
+	size_t i;
+
+	if (s.len != TOR_ONION_LEN + 6 || dstsz <= s.len ||
+	    strncasecmp(s.p + TOR_ONION_LEN, ".onion", 6) != 0)
+		return false;
+	for (i = 0; i < TOR_ONION_LEN; i++) {
+		char ch = (char)tolower((unsigned char)s.p[i]);
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '2' && ch <= '7')))
+			return false;
+		dst[i] = ch;
+	}
+	memcpy(dst + TOR_ONION_LEN, ".onion", 7);
+	return true;
+}
+
+/* Free one pending request. */
+static void
+call_pending_clear(struct call_pending *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nvias; i++)
+		free(p->vias[i]);
+	sipmsg_free(p->req);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Remember a request received on leg (takes m); NULL if full. */
+static struct call_pending *
+call_pending_add(struct call_leg *leg, struct sipmsg *m)
+{
+	struct call_pending *p = NULL;
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (!leg->pend[i].used) {
+			p = &leg->pend[i];
+			break;
+		}
+	if (p == NULL)
+		return NULL;
+	p->used = true;
+	p->method = m->method;
+	p->in_cseq = m->cseq;
+	for (i = 0; i < m->nvia && i < SIPMSG_MAX_VIAS; i++) {
+		p->vias[i] = xmalloc(m->via[i].value.len + 1);
+		memcpy(p->vias[i], m->via[i].value.p, m->via[i].value.len);
+		p->vias[i][m->via[i].value.len] = '\0';
+	}
+	p->nvias = i;
+	p->req = m;
+	return p;
+}
+
+/* The pending request of leg whose relayed copy had this CSeq/method. */
+static struct call_pending *
+call_pending_out(struct call_leg *leg, uint32_t cseq, enum sipmsg_method method)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (leg->pend[i].used && leg->pend[i].out_cseq == cseq &&
+		    leg->pend[i].method == method)
+			return &leg->pend[i];
+	return NULL;
+}
+
+/* The pending request of leg received with this CSeq/method. */
+static struct call_pending *
+call_pending_in(struct call_leg *leg, uint32_t cseq, enum sipmsg_method method)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (leg->pend[i].used && leg->pend[i].in_cseq == cseq &&
+		    leg->pend[i].method == method)
+			return &leg->pend[i];
+	return NULL;
+}
+
+/* Stop one client transaction. */
+static void
+call_ctx_clear(struct call_ctx *x)
+{
+	if (x->ev != NULL)
+		event_free(x->ev);
+	free(x->bytes);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Free everything a leg holds. */
+static void
+call_leg_clear(struct call_leg *leg)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++) {
+		if (leg->pend[i].used)
+			call_pending_clear(&leg->pend[i]);
+		if (leg->ctx[i].used)
+			call_ctx_clear(&leg->ctx[i]);
+	}
+	if (leg->resp_ev != NULL)
+		event_free(leg->resp_ev);
+	leg->resp_ev = NULL;
+	buf_free(&leg->resp);
+	buf_free(&leg->ack);
+}
+
+/* The other leg of a call. */
+static struct call_leg *
+call_other(struct call *c, struct call_leg *leg)
+{
+	return leg == &c->a ? &c->b : &c->a;
+}
+
+/* Send bytes on a leg. */
+static int
+call_send(struct call *c, struct call_leg *leg, const struct buf *b)
+{
+	if (!leg->peer_ok || b->len == 0)
+		return -1;
+	if (sipua_tp_send(c->t->tp, &leg->peer, b->data, b->len) != 0) {
+		log_ratelim_warnx(&call_rl,
+		    "call %llx: sending on the %s leg "
+		    "failed",
+		    (unsigned long long)c->id,
+		    leg->side == SIPUA_NET ? "network" : "local");
+		return -1;
+	}
+	return 0;
+}
+
+/* The sipsan view of a leg for one message. */
+static void
+call_sanleg(struct call *c, struct call_leg *leg, struct sipsan_leg *sl,
+    struct sdprw_target *tgt, const char **allowed, size_t *nallowed)
+{
+	struct call_table *t = c->t;
+	uint16_t rtp = 0, rtcp = 0;
+	static char crypto[MEDIA_CRYPTO_MAX + 8];
+
+	memset(sl, 0, sizeof(*sl));
+	memset(tgt, 0, sizeof(*tgt));
+	sl->local_uri = leg->local_uri;
+	sl->local_tag = leg->local_tag;
+	sl->contact_uri = leg->contact;
+	sl->remote_uri = leg->remote_uri;
+	sl->remote_tag = leg->remote_tag[0] ? leg->remote_tag : NULL;
+	sl->request_uri = leg->target[0] ? leg->target : NULL;
+	sl->call_id = leg->call_id;
+	sl->via_transport = leg->peer.proto == SIPUA_TCP ? "TCP" : "UDP";
+	sl->via_host = leg->via_host;
+	sl->via_port = leg->via_port;
+	sl->sdp_policy = &t->policy;
+	sl->sdp_session = &leg->sdp;
+	*nallowed = 0;
+	if (leg->side == SIPUA_NET) {
+		sl->lc = t->cfg.lc;
+		if (c->relay[0] != '\0') {
+			tgt->addr = c->relay;
+			tgt->media[0].port = c->relay_port;
+			tgt->media[0].proto = "RTP/SAVP";
+			snprintf(crypto, sizeof(crypto), "%s %s",
+			    c->have_peer_info && c->peer_info.nmedia > 0 &&
+				    c->peer_info.media[0].crypto[0] != '\0'
+				? "1"
+				: "1",
+			    media_crypto(c->media));
+			tgt->media[0].crypto = crypto;
+			sl->sdp_target = tgt;
+			allowed[(*nallowed)++] = c->relay;
+		}
+		sl->allowed = allowed;
+		sl->nallowed = *nallowed;
+	} else if (c->media != NULL) {
+		media_local_ports(c->media, &rtp, &rtcp);
+		tgt->addr = "127.0.0.1";
+		tgt->media[0].port = rtp;
+		sl->sdp_target = tgt;
+	}
+}
+
+/* Log a sanitizer refusal. */
+static void
+call_log_refusal(struct call *c, const struct sipsan_result *res)
+{
+	if (res->verdict == SIPSAN_LEAK) {
+		c->t->stats.leaks_blocked++;
+		log_ratelim_warnx(&call_rl,
+		    "call %llx: leak check refused a message (%s): not sent",
+		    (unsigned long long)c->id,
+		    leakcheck_verdict_str(res->leak));
+	} else {
+		c->t->stats.refused_sanitize++;
+		log_ratelim_warnx(&call_rl, "call %llx: sanitizer: %s (%s)",
+		    (unsigned long long)c->id, sipsan_verdict_str(res->verdict),
+		    res->reason ? res->reason : "");
+	}
+}
+
+/*
+ * Write m anew for leg: a request with CSeq cseq and branch, or a response
+ * to the pending request p. The result is in t->out.
+ */
+static enum sipsan_verdict
+call_rewrite(struct call *c, const struct sipmsg *m, struct call_leg *leg,
+    uint32_t cseq, const char *branch, const struct call_pending *p,
+    struct sdprw_info *info, struct sipsan_result *res)
+{
+	struct sipsan_leg sl;
+	struct sdprw_target tgt;
+	const char *allowed[2];
+	size_t nallowed;
+	enum sipsan_verdict v;
+
+	call_sanleg(c, leg, &sl, &tgt, allowed, &nallowed);
+	sl.sdp_info = info;
+	if (m->is_request) {
+		sl.cseq = cseq;
+		sl.branch = branch;
+	} else {
+		sl.cseq = p->in_cseq;
+		sl.vias = (const char *const *)p->vias;
+		sl.nvias = p->nvias;
+	}
+	v = sipsan_rewrite(m,
+	    leg->side == SIPUA_NET ? SIPSAN_TO_NETWORK : SIPSAN_TO_SOFTPHONE,
+	    &sl, &c->t->out, res);
+	if (v != SIPSAN_OK)
+		call_log_refusal(c, res);
+	return v;
+}
+
+/* Parse a request of our own making (for sipsan to write it anew). */
+static struct sipmsg *
+call_synth(enum sipmsg_method method, uint32_t cseq)
+{
+	struct sipmsg_error err;
+	char buf[512];
+	const char *name = sipmsg_method_str(method);
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+	    "%s sip:x@invalid SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP invalid;branch=z9hG4bKsynth\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:x@invalid>;tag=x\r\n"
+	    "To: <sip:x@invalid>\r\n"
+	    "Call-ID: synth\r\n"
+	    "CSeq: %u %s\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    name, cseq, name);
+	return sipmsg_parse(buf, (size_t)n, &err);
+}
+
+/* Timer E/A: retransmit a request on a UDP leg, or give up. */
+static void
+call_ctx_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call_ctx *x = arg;
+	struct call *c = x->c;
+	struct timeval tv;
+
+	x->elapsed += x->interval;
+	if (x->elapsed >= CALL_TIMER_B_MS) {
+		bool invite = x->method == SIPMSG_INVITE;
+
+		call_ctx_clear(x);
+		if (invite && c->state < CALL_ANSWERED)
+			call_hangup(c, 408);
+		else if (c->state == CALL_ENDING)
+			call_end(c);
+		return;
+	}
+	sipua_tp_send(c->t->tp, &x->leg->peer, x->bytes, x->len);
+	if (x->method == SIPMSG_INVITE)
+		x->interval *= 2;
+	else if ((x->interval *= 2) > CALL_T2_MS || x->provisional)
+		x->interval = CALL_T2_MS;
+	tv.tv_sec = x->interval / 1000;
+	tv.tv_usec = (x->interval % 1000) * 1000;
+	evtimer_add(x->ev, &tv);
+}
+
+/* Send t->out as a new request on leg, retransmitted on UDP. */
+static int
+call_send_request(struct call *c, struct call_leg *leg,
+    enum sipmsg_method method, uint32_t cseq)
+{
+	struct call_ctx *x = NULL;
+	struct timeval tv = { 0, CALL_T1_MS * 1000 };
+	size_t i;
+
+	if (call_send(c, leg, &c->t->out) != 0)
+		return -1;
+	if (leg->peer.proto != SIPUA_UDP || method == SIPMSG_ACK)
+		return 0;
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (!leg->ctx[i].used) {
+			x = &leg->ctx[i];
+			break;
+		}
+	if (x == NULL)
+		return 0;
+	x->used = true;
+	x->c = c;
+	x->leg = leg;
+	x->method = method;
+	x->cseq = cseq;
+	x->bytes = xmalloc(c->t->out.len);
+	memcpy(x->bytes, c->t->out.data, c->t->out.len);
+	x->len = c->t->out.len;
+	x->interval = CALL_T1_MS;
+	x->ev = evtimer_new(c->t->base, call_ctx_cb, x);
+	evtimer_add(x->ev, &tv);
+	return 0;
+}
+
+/* A response arrived on leg: stop or slow its retransmissions. */
+static void
+call_ctx_answered(struct call_leg *leg, const struct sipmsg *m)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++) {
+		struct call_ctx *x = &leg->ctx[i];
+
+		if (!x->used || x->cseq != m->cseq || x->method != m->method)
+			continue;
+		if (m->scode >= 200 || x->method == SIPMSG_INVITE)
+			call_ctx_clear(x);
+		else
+			x->provisional = true;
+	}
+}
+
+/* Write and send a request of our own (ACK, BYE, CANCEL) on leg. */
+static int
+call_own_request(struct call *c, struct call_leg *leg,
+    enum sipmsg_method method, uint32_t cseq, const char *branch)
+{
+	struct sipsan_result res;
+	struct sipmsg *m;
+	char br[CALL_MAX_ID];
+	int rc = -1;
+
+	if (!leg->peer_ok)
+		return -1;
+	if (branch == NULL) {
+		call_token(br, sizeof(br), "z9hG4bK");
+		branch = br;
+	}
+	if ((m = call_synth(method, cseq)) == NULL)
+		return -1;
+	if (call_rewrite(c, m, leg, cseq, branch, NULL, NULL, &res) ==
+	    SIPSAN_OK) {
+		rc = call_send_request(c, leg, method, cseq);
+		if (method == SIPMSG_ACK) {
+			buf_reset(&leg->ack);
+			buf_add(&leg->ack, c->t->out.data, c->t->out.len);
+			leg->ack_cseq = cseq;
+		}
+	}
+	sipmsg_free(m);
+	return rc;
+}
+
+/* Timer G/H: retransmit our final answer to an INVITE until the ACK. */
+static void
+call_resp_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call_leg *leg = arg;
+	struct call *c = leg->c;
+	struct timeval tv;
+
+	leg->resp_elapsed += leg->resp_interval;
+	if (leg->resp_elapsed >= CALL_TIMER_B_MS) {
+		/* No ACK came (timer H): the softphone is gone. */
+		if (c->state != CALL_CONFIRMED)
+			call_hangup(c, 0);
+		return;
+	}
+	if (leg->resp.len > 0 && leg->peer_ok)
+		sipua_tp_send(
+		    c->t->tp, &leg->peer, leg->resp.data, leg->resp.len);
+	if ((leg->resp_interval *= 2) > CALL_T2_MS)
+		leg->resp_interval = CALL_T2_MS;
+	tv.tv_sec = leg->resp_interval / 1000;
+	tv.tv_usec = (leg->resp_interval % 1000) * 1000;
+	evtimer_add(leg->resp_ev, &tv);
+}
+
+/* Stop retransmitting our answer (the ACK came). */
+static void
+call_resp_acked(struct call_leg *leg)
+{
+	if (leg->resp_ev != NULL)
+		evtimer_del(leg->resp_ev);
+}
+
+/*
+ * Send t->out as an answer on leg and keep it for retransmitted requests;
+ * on UDP a final answer to INVITE is repeated until the ACK.
+ */
+static void
+call_send_response(struct call *c, struct call_leg *leg, uint32_t cseq,
+    enum sipmsg_method method, int scode)
+{
+	struct timeval tv = { 0, CALL_T1_MS * 1000 };
+
+	call_send(c, leg, &c->t->out);
+	buf_reset(&leg->resp);
+	buf_add(&leg->resp, c->t->out.data, c->t->out.len);
+	leg->resp_cseq = cseq;
+	leg->resp_method = method;
+	if (method != SIPMSG_INVITE || scode < 200 ||
+	    leg->peer.proto != SIPUA_UDP)
+		return;
+	if (leg->resp_ev == NULL)
+		leg->resp_ev = evtimer_new(c->t->base, call_resp_cb, leg);
+	leg->resp_interval = CALL_T1_MS;
+	leg->resp_elapsed = 0;
+	evtimer_add(leg->resp_ev, &tv);
+}
+
+/* onionsip's own answer to a pending request on leg (487, 408, ...). */
+static void
+call_answer_pending(
+    struct call *c, struct call_leg *leg, struct call_pending *p, int scode)
+{
+	const char *why;
+
+	if (p->final_sent || p->req == NULL)
+		return;
+	if (sipsan_answer(p->req, scode, leg->local_tag, NULL,
+		leg->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+		&c->t->out, &why) != 0) {
+		log_ratelim_warnx(&call_rl, "call %llx: cannot answer %d: %s",
+		    (unsigned long long)c->id, scode, why);
+		return;
+	}
+	if (scode >= 200)
+		p->final_sent = true;
+	call_send_response(c, leg, p->in_cseq, p->method, scode);
+}
+
+/* Free a call on the next loop turn (never inside its own callbacks). */
+static void
+call_reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call *c = arg;
+	struct call_table *t = c->t;
+	struct call **pp;
+
+	for (pp = &t->calls; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (c->sc != NULL)
+		socks5_conn_cancel(c->sc);
+	media_free(c->media);
+	if (c->net->peer_ok)
+		sipua_tp_close(t->tp, c->net->peer.conn);
+	call_leg_clear(&c->a);
+	call_leg_clear(&c->b);
+	sipmsg_free(c->held_2xx);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	event_free(c->reaper);
+	free(c);
+	t->stats.active--;
+	if (t->stopping && t->calls == NULL && t->done != NULL) {
+		void (*done)(void *) = t->done;
+
+		t->done = NULL;
+		done(t->done_arg);
+	}
+}
+
+/* The call is over: free it soon. */
+static void
+call_end(struct call *c)
+{
+	if (c->state == CALL_DEAD)
+		return;
+	if (c->ringing) {
+		c->ringing = false;
+		c->t->stats.ringing--;
+	}
+	log_info("call %llx: ended", (unsigned long long)c->id);
+	call_set_state(c, CALL_DEAD);
+	event_active(c->reaper, EV_TIMEOUT, 0);
+}
+
+/* The ending call waited long enough for the last answers. */
+static void
+call_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call *c = arg;
+
+	if (c->state == CALL_ENDING)
+		call_end(c);
+	else if (c->state < CALL_ANSWERED)
+		call_hangup(c, 480); /* nobody answered in time */
+}
+
+/* (Re)arm the call's timer. */
+static void
+call_timer(struct call *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
+}
+
+/* Whether a leg has a dialog with its peer (a tag and an answer). */
+static bool
+call_leg_confirmed(const struct call *c, const struct call_leg *leg)
+{
+	return c->state >= CALL_ANSWERED && leg->remote_tag[0] != '\0';
+}
+
+/*
+ * End a leg: an unanswered INVITE we received is answered with scode, a
+ * dialog gets a BYE, an INVITE we sent and that rings is CANCELled.
+ */
+static void
+call_end_leg(struct call *c, struct call_leg *leg, int scode)
+{
+	struct call_leg *other = call_other(c, leg);
+	size_t i;
+
+	/* Requests we received on this leg and never answered. */
+	for (i = 0; i < CALL_MAX_PENDING; i++) {
+		struct call_pending *p = &leg->pend[i];
+
+		if (p->used && !p->final_sent && p->method != SIPMSG_ACK)
+			call_answer_pending(c, leg, p, scode ? scode : 487);
+	}
+	if (leg == &c->a && c->a.pend[0].used && !c->a.pend[0].final_2xx &&
+	    c->state < CALL_ANSWERED)
+		return; /* the caller's INVITE failed: nothing else to do */
+	if (call_leg_confirmed(c, leg)) {
+		call_own_request(c, leg, SIPMSG_BYE, ++leg->cseq, NULL);
+		return;
+	}
+	/* Our INVITE on leg b, still ringing: CANCEL it. */
+	if (leg == &c->b && c->state >= CALL_INVITING) {
+		struct call_pending *p = NULL;
+
+		for (i = 0; i < CALL_MAX_PENDING; i++)
+			if (other->pend[i].used &&
+			    other->pend[i].method == SIPMSG_INVITE)
+				p = &other->pend[i];
+		if (p != NULL)
+			call_own_request(
+			    c, leg, SIPMSG_CANCEL, p->out_cseq, p->out_branch);
+	}
+}
+
+/* Hang up both legs; scode answers an unanswered caller (0: 487). */
+static void
+call_hangup(struct call *c, int scode)
+{
+	if (c->state == CALL_ENDING || c->state == CALL_DEAD)
+		return;
+	if (c->sc != NULL) {
+		socks5_conn_cancel(c->sc);
+		c->sc = NULL;
+	}
+	call_end_leg(c, &c->a, scode);
+	call_end_leg(c, &c->b, 0);
+	call_set_state(c, CALL_ENDING);
+	call_timer(c, CALL_BYE_WAIT_MS);
+}
+
+/* Apply what both SDPs said to the media path. */
+static void
+call_media_peer(struct call *c)
+{
+	const struct sdprw_media *pm;
+	const char *why = NULL;
+
+	if (c->media == NULL || !c->have_peer_info || !media_ready(c->media) ||
+	    c->peer_info.nmedia == 0)
+		return;
+	pm = &c->peer_info.media[0];
+	if (pm->port == 0 || pm->addr[0] == '\0' ||
+	    strcmp(pm->addr, "0.0.0.0") == 0)
+		return;
+	if (media_set_peer(c->media, pm->addr, pm->port,
+		pm->rtcp_mux ? 0 : pm->rtcp_port,
+		pm->crypto[0] ? pm->crypto : NULL, c->t->set->allow_plain_rtp,
+		&why) != 0) {
+		log_ratelim_warnx(&call_rl, "call %llx: peer media refused: %s",
+		    (unsigned long long)c->id, why ? why : "?");
+		call_hangup(c, 488);
+	}
+}
+
+/* What the softphone's SDP said: where its media is, and hold. */
+static void
+call_media_softphone(struct call *c, const struct sdprw_info *info)
+{
+	const struct sdprw_media *sm;
+	static const enum media_dir dirs[] = { MEDIA_DIR_SENDRECV,
+		MEDIA_DIR_SENDONLY, MEDIA_DIR_RECVONLY, MEDIA_DIR_INACTIVE };
+
+	if (c->media == NULL || info->nmedia == 0)
+		return;
+	sm = &info->media[0];
+	if (sm->port == 0)
+		return;
+	/* The softphone is on this machine; some name the LAN address in
+	 * c= (linphonec): its packets still come from a local address. */
+	if (media_set_softphone(c->media,
+		sm->addr[0] && strcmp(sm->addr, "0.0.0.0") != 0 ? sm->addr
+								: "127.0.0.1",
+		sm->port, sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
+		(void)media_set_softphone(c->media, "127.0.0.1", sm->port,
+		    sm->rtcp_mux ? 0 : sm->rtcp_port);
+	if ((size_t)sm->dir < sizeof(dirs) / sizeof(dirs[0]))
+		media_set_direction(c->media, dirs[sm->dir]);
+}
+
+/* Keep what a message's SDP said, by the side it came from. */
+static void
+call_media_info(
+    struct call *c, struct call_leg *from, const struct sdprw_info *info)
+{
+	if (info->nmedia == 0)
+		return;
+	if (from->side == SIPUA_NET) {
+		c->peer_info = *info;
+		c->have_peer_info = true;
+		call_media_peer(c);
+	} else
+		call_media_softphone(c, info);
+}
+
+/* Relay a 2xx the softphone sent to the network's INVITE. */
+static void call_relay_response(
+    struct call *c, struct call_leg *from, const struct sipmsg *m);
+
+/* The TURN relay is known, or failed. */
+static void
+call_media_cb(
+    struct media *md, enum media_event ev, const char *reason, void *arg)
+{
+	struct call *c = arg;
+	struct sipmsg *held;
+
+	if (c->state == CALL_DEAD || c->state == CALL_ENDING)
+		return;
+	if (ev == MEDIA_EV_ERROR) {
+		log_ratelim_warnx(&call_rl, "call %llx: media: %s",
+		    (unsigned long long)c->id, reason ? reason : "failed");
+		call_hangup(c, 503);
+		return;
+	}
+	if (media_relay(md, c->relay, sizeof(c->relay), &c->relay_port) != 0) {
+		call_hangup(c, 503);
+		return;
+	}
+	call_media_peer(c);
+	if (c->state == CALL_CONNECTING)
+		call_send_invite(c);
+	if ((held = c->held_2xx) != NULL) {
+		c->held_2xx = NULL;
+		call_relay_response(c, c->local, held);
+		sipmsg_free(held);
+	}
+}
+
+/* The SOCKS stream to the peer's onion is up, or failed. */
+static void
+call_socks_cb(int fd, enum socks5_reason reason, void *arg)
+{
+	struct call *c = arg;
+	uint64_t conn;
+
+	c->sc = NULL;
+	if (fd < 0) {
+		log_info("call %llx: tor: %s", (unsigned long long)c->id,
+		    socks5_reason_str(reason));
+		call_hangup(c, socks5_reason_sip_status(reason));
+		return;
+	}
+	if ((conn = sipua_tp_adopt(c->t->tp, fd, SIPUA_NET)) == 0) {
+		call_hangup(c, 503);
+		return;
+	}
+	c->net->peer.side = SIPUA_NET;
+	c->net->peer.proto = SIPUA_TCP;
+	c->net->peer.conn = conn;
+	c->net->peer_ok = true;
+	c->net_up = true;
+	call_send_invite(c);
+}
+
+/*
+ * Place the caller's INVITE on leg b once everything it needs is there:
+ * the stream (outgoing) and the relay address for the SDP (outgoing; the
+ * softphone's side needs only its local ports).
+ */
+static void
+call_send_invite(struct call *c)
+{
+	struct call_pending *p = &c->a.pend[0];
+	struct sipsan_result res;
+	struct sdprw_info info;
+
+	if (c->state != CALL_CONNECTING || !p->used)
+		return;
+	if (c->outgoing && (!c->net_up || !media_ready(c->media)))
+		return;
+	p->out_cseq = ++c->b.cseq;
+	call_token(p->out_branch, sizeof(p->out_branch), "z9hG4bK");
+	memset(&info, 0, sizeof(info));
+	if (call_rewrite(c, p->req, &c->b, p->out_cseq, p->out_branch, NULL,
+		&info, &res) != SIPSAN_OK) {
+		call_hangup(c, res.scode >= 400 ? res.scode : 500);
+		return;
+	}
+	if (call_send_request(c, &c->b, SIPMSG_INVITE, p->out_cseq) != 0) {
+		call_hangup(c, 503);
+		return;
+	}
+	call_media_info(c, &c->a, &info);
+	call_set_state(c, CALL_INVITING);
+	call_timer(c, CALL_RING_MS);
+}
+
+/* Take the peer's tag and Contact from a response that carries them. */
+static void
+call_learn_dialog(struct call_leg *leg, const struct sipmsg *m)
+{
+	if (m->to.tag.len > 0 && leg->remote_tag[0] == '\0')
+		(void)call_copy(
+		    leg->remote_tag, sizeof(leg->remote_tag), m->to.tag);
+	if (leg->side == SIPUA_LOCAL && m->ncontact > 0 &&
+	    m->contact.uri.raw.len > 0)
+		(void)call_copy(
+		    leg->target, sizeof(leg->target), m->contact.uri.raw);
+}
+
+/* Relay a response from leg from to the pending request it answers. */
+static void
+call_relay_response(
+    struct call *c, struct call_leg *from, const struct sipmsg *m)
+{
+	struct call_leg *to = call_other(c, from);
+	struct call_pending *p = call_pending_out(to, m->cseq, m->method);
+	struct sipsan_result res;
+	struct sdprw_info info;
+
+	if (p == NULL || p->final_sent)
+		return;
+	/* Toward the network an SDP needs our relay address first. */
+	if (to->side == SIPUA_NET && m->body.len > 0 && c->relay[0] == '\0') {
+		if (c->held_2xx == NULL && m->scode >= 200) {
+			struct sipmsg_error err;
+
+			c->held_2xx = sipmsg_parse(m->raw_, m->raw_len_, &err);
+		}
+		return;
+	}
+	memset(&info, 0, sizeof(info));
+	if (call_rewrite(c, m, to, 0, NULL, p, &info, &res) != SIPSAN_OK) {
+		if (m->scode >= 200) {
+			call_answer_pending(c, to, p, 500);
+			call_hangup(c, 500);
+		}
+		return;
+	}
+	if (m->scode >= 200) {
+		p->final_sent = true;
+		p->final_2xx = m->scode < 300;
+	}
+	call_send_response(c, to, p->in_cseq, p->method, m->scode);
+	call_media_info(c, from, &info);
+	if (p->method != SIPMSG_INVITE && m->scode >= 200)
+		call_pending_clear(p);
+}
+
+/* A response on leg from: to our INVITE, BYE, CANCEL, or relayed ones. */
+static void
+call_response(struct call *c, struct call_leg *from, struct sipmsg *m)
+{
+	struct call_leg *to = call_other(c, from);
+	struct call_pending *p;
+
+	call_ctx_answered(from, m);
+	if (m->method == SIPMSG_INVITE && m->scode >= 200 &&
+	    from->ack.len > 0 && m->cseq == from->ack_cseq) {
+		/* A retransmitted 2xx: our ACK was lost. */
+		call_send(c, from, &from->ack);
+		return;
+	}
+	if (c->state == CALL_ENDING) {
+		if (m->method == SIPMSG_INVITE && m->scode >= 300)
+			call_own_request(c, from, SIPMSG_ACK, m->cseq, NULL);
+		if (m->method == SIPMSG_BYE && m->scode >= 200 &&
+		    !call_leg_confirmed(c, to))
+			call_end(c);
+		return;
+	}
+	if (m->method == SIPMSG_BYE || m->method == SIPMSG_CANCEL) {
+		if (call_pending_out(to, m->cseq, m->method) == NULL)
+			return;
+	}
+	if (m->method != SIPMSG_INVITE) {
+		call_relay_response(c, from, m);
+		return;
+	}
+	p = call_pending_out(to, m->cseq, SIPMSG_INVITE);
+	if (p == NULL || m->scode == 100)
+		return;
+	call_learn_dialog(from, m);
+	if (m->scode < 200) {
+		if (c->state == CALL_INVITING)
+			call_set_state(c, CALL_EARLY);
+		call_relay_response(c, from, m);
+		return;
+	}
+	if (m->scode >= 300) {
+		/* RFC 3261 17.1.1.3: the ACK of a failure is ours to send. */
+		call_own_request(c, from, SIPMSG_ACK, m->cseq, p->out_branch);
+		if (m->scode < 400) {
+			/* Redirects would send the softphone elsewhere. */
+			call_answer_pending(c, to, p, 480);
+		} else
+			call_relay_response(c, from, m);
+		if (c->state < CALL_ANSWERED) {
+			call_set_state(c, CALL_ENDING);
+			call_timer(c, CALL_TIMER_B_MS);
+		}
+		return;
+	}
+	if (c->state < CALL_ANSWERED) {
+		c->t->stats.answered++;
+		if (c->ringing) {
+			c->ringing = false;
+			c->t->stats.ringing--;
+		}
+		evtimer_del(c->timer);
+	}
+	call_relay_response(c, from, m);
+	if (c->state < CALL_ANSWERED)
+		call_set_state(c, CALL_ANSWERED);
+}
+
+/* A request on leg from within a call. Takes m. */
+static void
+call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
+{
+	struct call_leg *to = call_other(c, from);
+	struct call_pending *p;
+	struct sipsan_result res;
+	struct sdprw_info info;
+	const char *why;
+	uint32_t cseq;
+	char branch[CALL_MAX_ID];
+
+	if (m->method == SIPMSG_ACK) {
+		p = call_pending_in(from, m->cseq, SIPMSG_INVITE);
+		call_resp_acked(from);
+		if (p == NULL)
+			goto out;
+		if (!p->final_2xx || c->state == CALL_ENDING) {
+			/* The ACK of a failure ends at us. */
+			call_pending_clear(p);
+			if (c->state == CALL_ENDING)
+				call_end(c);
+			goto out;
+		}
+		call_token(branch, sizeof(branch), "z9hG4bK");
+		if (call_rewrite(c, m, to, p->out_cseq, branch, NULL, NULL,
+			&res) == SIPSAN_OK) {
+			call_send(c, to, &c->t->out);
+			buf_reset(&to->ack);
+			buf_add(&to->ack, c->t->out.data, c->t->out.len);
+			to->ack_cseq = p->out_cseq;
+		}
+		call_pending_clear(p);
+		if (c->state == CALL_ANSWERED)
+			call_set_state(c, CALL_CONFIRMED);
+		goto out;
+	}
+	/* A retransmission (UDP): repeat our answer, or wait for it. */
+	if (m->cseq == from->remote_cseq && from->resp.len > 0 &&
+	    from->resp_cseq == m->cseq && from->resp_method == m->method) {
+		call_send(c, from, &from->resp);
+		goto out;
+	}
+	if (m->cseq <= from->remote_cseq && m->method != SIPMSG_CANCEL) {
+		if (m->cseq < from->remote_cseq &&
+		    sipsan_answer(m, 500, from->local_tag, NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		goto out;
+	}
+	if (m->method == SIPMSG_CANCEL) {
+		p = call_pending_in(from, m->cseq, SIPMSG_INVITE);
+		if (sipsan_answer(m, p != NULL ? 200 : 481, from->local_tag,
+			NULL, from->side == SIPUA_NET ? c->t->cfg.lc : NULL,
+			NULL, 0, &c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		if (p != NULL && !p->final_sent) {
+			log_info(
+			    "call %llx: canceled", (unsigned long long)c->id);
+			if (from == &c->a)
+				call_hangup(c, 487);
+			else {
+				/* A re-INVITE canceled: answer it, relay. */
+				call_answer_pending(c, from, p, 487);
+				call_own_request(c, to, SIPMSG_CANCEL,
+				    p->out_cseq, p->out_branch);
+			}
+		}
+		goto out;
+	}
+	from->remote_cseq = m->cseq;
+	if (m->method == SIPMSG_BYE) {
+		if (sipsan_answer(m, 200, from->local_tag, NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send_response(c, from, m->cseq, m->method, 200);
+		log_info("call %llx: hung up by the %s side",
+		    (unsigned long long)c->id,
+		    from->side == SIPUA_NET ? "remote" : "local");
+		/* The leg that said BYE needs nothing more. */
+		from->remote_tag[0] = '\0';
+		call_end_leg(c, to, 0);
+		call_set_state(c, CALL_ENDING);
+		call_timer(c, CALL_BYE_WAIT_MS);
+		if (!call_leg_confirmed(c, to) && to->side == SIPUA_NET)
+			call_end(c);
+		goto out;
+	}
+	if (c->state == CALL_ENDING) {
+		if (sipsan_answer(m, 481, from->local_tag, NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		goto out;
+	}
+	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request. */
+	cseq = ++to->cseq;
+	call_token(branch, sizeof(branch), "z9hG4bK");
+	memset(&info, 0, sizeof(info));
+	if (call_rewrite(c, m, to, cseq, branch, NULL, &info, &res) !=
+	    SIPSAN_OK) {
+		to->cseq--;
+		if (sipsan_answer(m, res.scode >= 400 ? res.scode : 500,
+			from->local_tag, res.scode == 420 ? &res : NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		goto out;
+	}
+	if (call_send_request(c, to, m->method, cseq) != 0)
+		goto out;
+	call_media_info(c, from, &info);
+	if ((p = call_pending_add(from, m)) == NULL)
+		goto out;
+	p->out_cseq = cseq;
+	snprintf(p->out_branch, sizeof(p->out_branch), "%s", branch);
+	return;
+out:
+	sipmsg_free(m);
+}
+
+/* A new call structure with its two legs' fresh identifiers. */
+static struct call *
+call_new(struct call_table *t, bool outgoing)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+
+	c->t = t;
+	c->id = ++t->next_id;
+	c->outgoing = outgoing;
+	c->a.c = c;
+	c->b.c = c;
+	c->a.side = outgoing ? SIPUA_LOCAL : SIPUA_NET;
+	c->b.side = outgoing ? SIPUA_NET : SIPUA_LOCAL;
+	c->local = outgoing ? &c->a : &c->b;
+	c->net = outgoing ? &c->b : &c->a;
+	buf_init(&c->a.resp, SIPSAN_MAX_MSG);
+	buf_init(&c->b.resp, SIPSAN_MAX_MSG);
+	buf_init(&c->a.ack, SIPSAN_MAX_MSG);
+	buf_init(&c->b.ack, SIPSAN_MAX_MSG);
+	call_token(c->a.local_tag, sizeof(c->a.local_tag), "");
+	call_token(c->b.local_tag, sizeof(c->b.local_tag), "");
+	call_token(c->b.call_id, sizeof(c->b.call_id), "");
+	/* CSeq spaces start at random points (RFC 3261 8.1.1.5: < 2**31). */
+	c->b.cseq = csprng_uniform(1U << 20) + 1;
+	c->a.cseq = csprng_uniform(1U << 20) + 1;
+	c->a.sdp.sess_id = csprng_u64() >> 2;
+	c->a.sdp.version = csprng_uniform(1U << 16);
+	c->b.sdp.sess_id = csprng_u64() >> 2;
+	c->b.sdp.version = csprng_uniform(1U << 16);
+	c->timer = evtimer_new(t->base, call_timer_cb, c);
+	c->reaper = event_new(t->base, -1, 0, call_reap_cb, c);
+	c->state = CALL_CONNECTING;
+	c->next = t->calls;
+	t->calls = c;
+	t->stats.active++;
+	return c;
+}
+
+/* The local leg's own addresses: Contact and Via on 127.0.0.1. */
+static void
+call_local_leg_addr(struct call_table *t, struct call_leg *leg)
+{
+	snprintf(leg->contact, sizeof(leg->contact),
+	    "sip:onionsip@127.0.0.1:%u%s", t->cfg.local_port,
+	    leg->peer.proto == SIPUA_TCP ? ";transport=tcp" : "");
+	snprintf(leg->via_host, sizeof(leg->via_host), "127.0.0.1");
+	leg->via_port = t->cfg.local_port;
+}
+
+/* The network leg's own addresses: our onion, nothing else. */
+static void
+call_net_leg_addr(struct call_table *t, struct call_leg *leg)
+{
+	const char *onion = tor_onion_address();
+	const char *user = t->set->user;
+
+	snprintf(leg->local_uri, sizeof(leg->local_uri), "sip:%s@%s.onion",
+	    user, onion ? onion : "invalid");
+	snprintf(leg->contact, sizeof(leg->contact),
+	    "sip:%s@%s.onion;transport=tcp", user, onion ? onion : "invalid");
+	snprintf(leg->via_host, sizeof(leg->via_host), "%s.onion",
+	    onion ? onion : "invalid");
+	leg->via_port = 0;
+}
+
+/* Answer a request outside any call; toward the network leak-checked. */
+static void
+call_answer_alone(struct call_table *t, const struct sipua_peer *from,
+    const struct sipmsg *m, int scode, const struct sipsan_result *unsup)
+{
+	const char *why;
+	char tag[40];
+
+	if (m->method == SIPMSG_ACK)
+		return;
+	call_token(tag, sizeof(tag), "");
+	if (sipsan_answer(m, scode, tag, unsup,
+		from->side == SIPUA_NET ? t->cfg.lc : NULL, NULL, 0, &t->out,
+		&why) != 0) {
+		log_ratelim_warnx(&call_rl, "cannot answer %d: %s", scode, why);
+		return;
+	}
+	sipua_tp_send(t->tp, from, t->out.data, t->out.len);
+}
+
+/* Insert header lines before Content-Length in t->out. */
+static void
+call_insert_headers(struct call_table *t, const char *lines)
+{
+	char *cl = strstr(t->out.data, "\r\nContent-Length:");
+	struct buf nb;
+
+	if (cl == NULL)
+		return;
+	cl += 2;
+	buf_init(&nb, SIPSAN_MAX_MSG);
+	buf_add(&nb, t->out.data, (size_t)(cl - t->out.data));
+	buf_addstr(&nb, lines);
+	buf_add(&nb, cl, t->out.len - (size_t)(cl - t->out.data));
+	if (!nb.overflow) {
+		buf_free(&t->out);
+		t->out = nb;
+	} else
+		buf_free(&nb);
+}
+
+/* A dry run of the INVITE toward leg: does sipsan accept it? */
+static int
+call_precheck(struct call_table *t, const struct sipmsg *m, enum sipsan_dir dir,
+    struct sipsan_result *res)
+{
+	static struct sdprw_session sess;
+	struct sdprw_target tgt;
+	struct sipsan_leg sl;
+
+	memset(&sl, 0, sizeof(sl));
+	memset(&tgt, 0, sizeof(tgt));
+	tgt.addr = "127.0.0.1";
+	tgt.media[0].port = 9;
+	sl.local_uri = "sip:a@127.0.0.1";
+	sl.local_tag = "a";
+	sl.contact_uri = "sip:a@127.0.0.1";
+	sl.remote_uri = "sip:b@127.0.0.1";
+	sl.call_id = "precheck";
+	sl.cseq = 1;
+	sl.via_host = "127.0.0.1";
+	sl.branch = "z9hG4bKprecheck";
+	sl.sdp_policy = &t->policy;
+	sl.sdp_session = &sess;
+	sl.sdp_target = &tgt;
+	return sipsan_rewrite(m, dir, &sl, &t->out, res) == SIPSAN_OK ? 0 : -1;
+}
+
+/* Copy the softphone's User-Agent into the leak check's needles. */
+static void
+call_learn_software(struct call_table *t, const struct sipmsg *m)
+{
+	char ua[128];
+	size_t i;
+
+	if (t->cfg.lc == NULL || m->user_agent.len < LEAKCHECK_MIN_NAME ||
+	    call_copy(ua, sizeof(ua), m->user_agent) != 0)
+		return;
+	for (i = 0; i < t->nseen_ua; i++)
+		if (strcmp(t->seen_ua[i], ua) == 0)
+			return;
+	if (t->nseen_ua == sizeof(t->seen_ua) / sizeof(t->seen_ua[0]))
+		return;
+	t->seen_ua[t->nseen_ua++] = xstrdup(ua);
+	(void)leakcheck_add_software(t->cfg.lc, ua);
+}
+
+/* The softphone calls out: INVITE sip:user@<onion>.onion. Takes m. */
+static void
+call_new_outgoing(
+    struct call_table *t, const struct sipua_peer *from, struct sipmsg *m)
+{
+	struct sipsan_result res;
+	struct call *c;
+	struct call_pending *p;
+	char host[80], user[80];
+	const char *why;
+	int scode = 0;
+
+	if (registrar_needs_auth(&t->reg)) {
+		const struct sipmsg_hdr *h =
+		    sipmsg_find(m, SIPMSG_H_PROXY_AUTHORIZATION, NULL);
+		char auth[REGISTRAR_MAX_AUTH + 1] = "";
+		char hdr[200];
+
+		if (h != NULL)
+			(void)call_copy(auth, sizeof(auth), h->value);
+		if (registrar_check_auth(&t->reg, "INVITE",
+			h != NULL ? auth : NULL, time(NULL), &why) != 0) {
+			if (sipsan_answer(m, 407, "auth", NULL, NULL, NULL, 0,
+				&t->out, &why) == 0) {
+				char nonce[REGISTRAR_NONCE_LEN + 1];
+
+				if (time(NULL) - t->reg.nonce_time >
+				    REGISTRAR_NONCE_SECONDS / 2) {
+					csprng_token(
+					    nonce, REGISTRAR_NONCE_LEN);
+					registrar_set_nonce(
+					    &t->reg, nonce, time(NULL));
+				}
+				snprintf(hdr, sizeof(hdr),
+				    "Proxy-Authenticate: Digest realm=\"%s\", "
+				    "nonce=\"%s\", algorithm=MD5, "
+				    "qop=\"auth\"\r\n",
+				    REGISTRAR_REALM, t->reg.nonce);
+				call_insert_headers(t, hdr);
+				sipua_tp_send(
+				    t->tp, from, t->out.data, t->out.len);
+			}
+			goto out;
+		}
+	}
+	if (!call_onion_host(m->ruri.host, host, sizeof(host)) ||
+	    !call_user_ok(m->ruri.user) ||
+	    call_copy(user, sizeof(user), m->ruri.user) != 0)
+		scode = 404; /* only onion addresses are reachable */
+	else if (!tor_ready())
+		scode = 503;
+	else if (t->stats.active >= t->set->max_calls || t->stopping)
+		scode = 503;
+	else if (t->cfg.pool == NULL)
+		scode = 503; /* no TURNServer: no way to carry media */
+	if (scode == 0 && call_precheck(t, m, SIPSAN_TO_NETWORK, &res) != 0)
+		scode = res.scode >= 400 ? res.scode : 488;
+	if (scode != 0) {
+		call_answer_alone(
+		    t, from, m, scode, scode == 420 ? &res : NULL);
+		goto out;
+	}
+	c = call_new(t, true);
+	t->stats.calls_out++;
+	c->a.peer = *from;
+	c->a.peer_ok = true;
+	if (call_copy(c->a.call_id, sizeof(c->a.call_id), m->call_id) != 0 ||
+	    call_copy(c->a.remote_tag, sizeof(c->a.remote_tag), m->from.tag) !=
+		0 ||
+	    call_copy(c->a.remote_uri, sizeof(c->a.remote_uri),
+		m->from.uri.raw) != 0 ||
+	    call_copy(c->a.local_uri, sizeof(c->a.local_uri), m->to.uri.raw) !=
+		0 ||
+	    (m->ncontact > 0 &&
+		call_copy(c->a.target, sizeof(c->a.target),
+		    m->contact.uri.raw) != 0)) {
+		call_answer_alone(t, from, m, 400, NULL);
+		call_end(c);
+		goto out;
+	}
+	c->a.remote_cseq = m->cseq;
+	call_local_leg_addr(t, &c->a);
+	call_net_leg_addr(t, &c->b);
+	snprintf(
+	    c->b.remote_uri, sizeof(c->b.remote_uri), "sip:%s@%s", user, host);
+	snprintf(c->b.target, sizeof(c->b.target), "sip:%s@%s;transport=tcp",
+	    user, host);
+	snprintf(c->net_host, sizeof(c->net_host), "%s", host);
+	p = call_pending_add(&c->a, m);
+	m = NULL;
+	call_answer_pending(c, &c->a, p, 100);
+	log_info("call %llx: outgoing to %s", (unsigned long long)c->id,
+	    log_sensitive(host));
+	c->media = media_new(t->base, t->cfg.pool, call_media_cb, c);
+	if (c->media == NULL) {
+		call_hangup(c, 503);
+		return;
+	}
+	c->sc = tor_connect(host, t->set->onion_virtual_port, NULL,
+	    CALL_CONNECT_MS, call_socks_cb, c);
+	if (c->sc == NULL) {
+		call_hangup(c, 503);
+		return;
+	}
+	call_timer(c, CALL_CONNECT_MS + CALL_MEDIA_WAIT_MS);
+	return;
+out:
+	sipmsg_free(m);
+}
+
+/*
+ * The caller policy for an INVITE from the onion side: the allow list
+ * (the From onion address), a per-caller rate limit, MaxRinging. 0 to let
+ * it ring, or the SIP status to refuse with.
+ */
+static int
+call_policy(struct call_table *t, const struct sipmsg *m, const char *caller)
+{
+	const struct settings_list *al = &t->set->allowed_callers;
+	struct call_rate *r, *oldest = NULL;
+	time_t now = time(NULL);
+	size_t i;
+	bool ok;
+
+	if (al->n > 0) {
+		ok = false;
+		for (i = 0; i < al->n; i++) {
+			size_t n = strlen(al->v[i]);
+
+			if (strncasecmp(al->v[i], caller, TOR_ONION_LEN) == 0 &&
+			    (n == TOR_ONION_LEN ||
+				strcasecmp(al->v[i], caller) == 0))
+				ok = true;
+		}
+		if (!ok)
+			return 403;
+	}
+	for (i = 0; i < CALL_RATE_CALLERS; i++) {
+		r = &t->rate[i];
+		if (strcmp(r->caller, caller) == 0)
+			break;
+		if (oldest == NULL || r->start < oldest->start)
+			oldest = r;
+	}
+	if (i == CALL_RATE_CALLERS) {
+		r = oldest;
+		snprintf(r->caller, sizeof(r->caller), "%s", caller);
+		r->start = now;
+		r->count = 0;
+	}
+	if (now - r->start >= CALL_RATE_WINDOW) {
+		r->start = now;
+		r->count = 0;
+	}
+	if (++r->count > t->set->caller_rate_limit)
+		return 486;
+	if (t->stats.ringing >= t->set->max_ringing)
+		return 486;
+	if (t->stats.active >= t->set->max_calls || t->stopping)
+		return 486;
+	return 0;
+}
+
+/* Where an incoming call rings: the registered softphone or LocalContact. */
+static int
+call_ring_target(struct call_table *t, struct call_leg *leg)
+{
+	const struct registrar_binding *b =
+	    registrar_lookup(&t->reg, time(NULL));
+	const char *lc = t->set->local_contact;
+	struct sockaddr_in sin;
+	char host[64];
+	unsigned int port = 5060;
+	const char *at, *colon;
+	size_t n;
+
+	if (b != NULL &&
+	    (b->peer.proto == SIPUA_UDP ||
+		sipua_tp_is_open(t->tp, b->peer.conn))) {
+		leg->peer = b->peer;
+		leg->peer_ok = true;
+		snprintf(leg->target, sizeof(leg->target), "%s", b->contact);
+		return 0;
+	}
+	if (lc == NULL || lc[0] == '\0')
+		return -1;
+	/* LocalContact: sip:user@<IPv4 literal>[:port][;transport=tcp]. */
+	if (strncasecmp(lc, "sip:", 4) != 0)
+		return -1;
+	at = strchr(lc, '@');
+	at = at != NULL ? at + 1 : lc + 4;
+	n = strcspn(at, ":;>");
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	memcpy(host, at, n);
+	host[n] = '\0';
+	colon = at + n;
+	if (*colon == ':')
+		port = (unsigned int)strtoul(colon + 1, NULL, 10);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 || port == 0 ||
+	    port > 65535)
+		return -1; /* never resolved: a numeric address only */
+	memset(&leg->peer, 0, sizeof(leg->peer));
+	leg->peer.side = SIPUA_LOCAL;
+	memcpy(&leg->peer.addr, &sin, sizeof(sin));
+	leg->peer.addrlen = sizeof(sin);
+	if (strcasestr(lc, ";transport=tcp") != NULL) {
+		leg->peer.proto = SIPUA_TCP;
+		leg->peer.conn = sipua_tp_connect(
+		    t->tp, (struct sockaddr *)&sin, sizeof(sin), SIPUA_LOCAL);
+		if (leg->peer.conn == 0)
+			return -1;
+	} else
+		leg->peer.proto = SIPUA_UDP;
+	leg->peer_ok = true;
+	snprintf(leg->target, sizeof(leg->target), "%s", lc);
+	return 0;
+}
+
+/* A caller on the onion side: INVITE on an OnionListen stream. Takes m. */
+static void
+call_new_incoming(
+    struct call_table *t, const struct sipua_peer *from, struct sipmsg *m)
+{
+	struct sipsan_result res;
+	struct call_pending *p;
+	struct call *c;
+	char caller[80], cuser[80];
+	int scode;
+
+	/* The caller's identity as it says; checked against the policy. */
+	if (!call_onion_host(m->from.uri.host, caller, sizeof(caller)) ||
+	    !call_user_ok(m->from.uri.user) ||
+	    call_copy(cuser, sizeof(cuser), m->from.uri.user) != 0) {
+		call_answer_alone(t, from, m, 403, NULL);
+		t->stats.refused_policy++;
+		goto out;
+	}
+	if ((scode = call_policy(t, m, caller)) != 0) {
+		log_ratelim_warnx(
+		    &call_rl, "incoming call refused (%d)", scode);
+		t->stats.refused_policy++;
+		call_answer_alone(t, from, m, scode, NULL);
+		goto out;
+	}
+	if (call_precheck(t, m, SIPSAN_TO_SOFTPHONE, &res) != 0) {
+		call_answer_alone(t, from, m,
+		    res.scode >= 400 ? res.scode : 488,
+		    res.scode == 420 ? &res : NULL);
+		goto out;
+	}
+	if (t->cfg.pool == NULL) {
+		call_answer_alone(t, from, m, 480, NULL);
+		goto out;
+	}
+	c = call_new(t, false);
+	t->stats.calls_in++;
+	c->a.peer = *from;
+	c->a.peer_ok = true;
+	c->net_up = true;
+	if (call_copy(c->a.call_id, sizeof(c->a.call_id), m->call_id) != 0 ||
+	    call_copy(c->a.remote_tag, sizeof(c->a.remote_tag), m->from.tag) !=
+		0) {
+		call_answer_alone(t, from, m, 400, NULL);
+		call_end(c);
+		goto out;
+	}
+	c->a.remote_cseq = m->cseq;
+	call_net_leg_addr(t, &c->a);
+	snprintf(c->a.remote_uri, sizeof(c->a.remote_uri), "sip:%s@%s", cuser,
+	    caller);
+	snprintf(c->a.target, sizeof(c->a.target), "sip:%s@%s;transport=tcp",
+	    cuser, caller);
+	/* Toward the softphone: the caller as sip:user@<onion>.onion. */
+	snprintf(
+	    c->b.local_uri, sizeof(c->b.local_uri), "sip:%s@%s", cuser, caller);
+	snprintf(c->b.remote_uri, sizeof(c->b.remote_uri), "sip:%s@127.0.0.1",
+	    t->set->user);
+	p = call_pending_add(&c->a, m);
+	m = NULL;
+	call_answer_pending(c, &c->a, p, 100);
+	if (call_ring_target(t, &c->b) != 0) {
+		call_hangup(c, 480); /* nobody to ring: as if not answering */
+		return;
+	}
+	call_local_leg_addr(t, &c->b);
+	c->ringing = true;
+	t->stats.ringing++;
+	log_info("call %llx: incoming", (unsigned long long)c->id);
+	c->media = media_new(t->base, t->cfg.pool, call_media_cb, c);
+	if (c->media == NULL) {
+		call_hangup(c, 503);
+		return;
+	}
+	call_send_invite(c);
+	return;
+out:
+	sipmsg_free(m);
+}
+
+/* REGISTER from the softphone. */
+static void
+call_register(
+    struct call_table *t, const struct sipua_peer *from, const struct sipmsg *m)
+{
+	const struct sipmsg_hdr *h =
+	    sipmsg_find(m, SIPMSG_H_AUTHORIZATION, NULL);
+	struct registrar_answer ans;
+	struct registrar_req req;
+	char auth[REGISTRAR_MAX_AUTH + 1], contact[REGISTRAR_MAX_CONTACT];
+	char ruri[CALL_MAX_URI], hdr[REGISTRAR_MAX_CONTACT + 200], tag[40];
+	const char *why;
+	time_t now = time(NULL);
+
+	memset(&req, 0, sizeof(req));
+	req.peer = from;
+	req.expires = m->have_expires ? (long)m->expires : -1;
+	if (call_copy(ruri, sizeof(ruri), m->ruri.raw) != 0)
+		ruri[0] = '\0';
+	req.ruri = ruri;
+	if (h != NULL && call_copy(auth, sizeof(auth), h->value) == 0)
+		req.auth = auth;
+	if (m->contact_star)
+		req.contact = "*";
+	else if (m->ncontact > 0 &&
+	    call_copy(contact, sizeof(contact), m->contact.uri.raw) == 0) {
+		req.contact = contact;
+		/* ;expires= on the Contact wins over Expires. */
+		if (m->contact.params.len > 0) {
+			char prm[128];
+			const char *e;
+
+			if (call_copy(prm, sizeof(prm), m->contact.params) ==
+				0 &&
+			    (e = strcasestr(prm, ";expires=")) != NULL)
+				req.expires = strtol(e + 9, NULL, 10);
+		}
+	}
+	if (registrar_needs_auth(&t->reg) &&
+	    (t->reg.nonce[0] == '\0' ||
+		now - t->reg.nonce_time > REGISTRAR_NONCE_SECONDS / 2)) {
+		char nonce[REGISTRAR_NONCE_LEN + 1];
+
+		csprng_token(nonce, REGISTRAR_NONCE_LEN);
+		registrar_set_nonce(&t->reg, nonce, now);
+	}
+	registrar_register(&t->reg, &req, now, &ans);
+	call_token(tag, sizeof(tag), "");
+	if (sipsan_answer(
+		m, ans.status, tag, NULL, NULL, NULL, 0, &t->out, &why) != 0)
+		return;
+	hdr[0] = '\0';
+	if (ans.status == 401)
+		snprintf(
+		    hdr, sizeof(hdr), "WWW-Authenticate: %s\r\n", ans.www_auth);
+	else if (ans.status == 423)
+		snprintf(hdr, sizeof(hdr), "Min-Expires: %ld\r\n", ans.expires);
+	else if (ans.status == 200 && ans.contact[0] != '\0')
+		snprintf(hdr, sizeof(hdr), "Contact: <%s>;expires=%ld\r\n",
+		    ans.contact, ans.expires);
+	if (hdr[0] != '\0')
+		call_insert_headers(t, hdr);
+	sipua_tp_send(t->tp, from, t->out.data, t->out.len);
+	if (ans.status == 200)
+		log_info("softphone %s",
+		    req.contact && ans.expires > 0 ? "registered"
+						   : "unregistered");
+}
+
+/* The call a message belongs to, by its side and Call-ID. */
+static struct call *
+call_find(struct call_table *t, enum sipua_side side, struct span call_id,
+    struct call_leg **leg)
+{
+	struct call *c;
+
+	for (c = t->calls; c != NULL; c = c->next) {
+		struct call_leg *l = c->a.side == side ? &c->a : &c->b;
+
+		if (c->state == CALL_DEAD)
+			continue;
+		if (strlen(l->call_id) == call_id.len &&
+		    memcmp(l->call_id, call_id.p, call_id.len) == 0) {
+			*leg = l;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* One message from any transport. */
+static void
+call_msg_cb(
+    const struct sipua_peer *from, const char *bytes, size_t len, void *arg)
+{
+	struct call_table *t = arg;
+	struct sipmsg_error err;
+	struct sipmsg *m;
+	struct call_leg *leg;
+	struct call *c;
+
+	call_table_refresh(t);
+	if ((m = sipmsg_parse(bytes, len, &err)) == NULL) {
+		t->stats.parse_errors++;
+		log_ratelim_warnx(&call_rl,
+		    "refused a SIP message from the %s "
+		    "side: %d %s",
+		    from->side == SIPUA_NET ? "network" : "local", err.scode,
+		    err.reason ? err.reason : "");
+		return;
+	}
+	if (from->side == SIPUA_LOCAL)
+		call_learn_software(t, m);
+	c = call_find(t, from->side, m->call_id, &leg);
+	if (!m->is_request) {
+		if (c != NULL)
+			call_response(c, leg, m);
+		sipmsg_free(m);
+		return;
+	}
+	if (c != NULL) {
+		/* A stream may carry only its own call. */
+		if (from->proto == SIPUA_TCP && leg->peer.proto == SIPUA_TCP &&
+		    from->side == SIPUA_NET && leg->peer.conn != from->conn) {
+			call_answer_alone(t, from, m, 481, NULL);
+			sipmsg_free(m);
+			return;
+		}
+		if (from->side == SIPUA_LOCAL && from->proto == SIPUA_UDP)
+			leg->peer = *from; /* answers go where it is now */
+		call_request(c, leg, m);
+		return;
+	}
+	switch (m->method) {
+	case SIPMSG_INVITE:
+		if (m->to.tag.len > 0) {
+			call_answer_alone(t, from, m, 481, NULL);
+			break;
+		}
+		if (from->side == SIPUA_LOCAL)
+			call_new_outgoing(t, from, m);
+		else
+			call_new_incoming(t, from, m);
+		return;
+	case SIPMSG_REGISTER:
+		if (from->side == SIPUA_LOCAL)
+			call_register(t, from, m);
+		else
+			call_answer_alone(t, from, m, 403, NULL);
+		break;
+	case SIPMSG_OPTIONS:
+		/* Answered here: the softphone is never probed. */
+		call_answer_alone(t, from, m, 200, NULL);
+		break;
+	case SIPMSG_ACK:
+		break;
+	case SIPMSG_BYE:
+	case SIPMSG_CANCEL:
+	case SIPMSG_UPDATE:
+	case SIPMSG_INFO:
+	case SIPMSG_PRACK:
+		call_answer_alone(t, from, m, 481, NULL);
+		break;
+	case SIPMSG_OTHER:
+		call_answer_alone(t, from, m, 501, NULL);
+		break;
+	default:
+		call_answer_alone(t, from, m, 405, NULL);
+		break;
+	}
+	sipmsg_free(m);
+}
+
+/* A stream closed: a call whose network stream it was is over. */
+static void
+call_closed_cb(uint64_t conn, enum sipua_side side, void *arg)
+{
+	struct call_table *t = arg;
+	struct call *c;
+
+	if (side == SIPUA_LOCAL)
+		registrar_forget_conn(&t->reg, conn);
+	for (c = t->calls; c != NULL; c = c->next) {
+		struct call_leg *leg = side == SIPUA_NET ? c->net : c->local;
+
+		if (c->state == CALL_DEAD || !leg->peer_ok ||
+		    leg->peer.proto != SIPUA_TCP || leg->peer.conn != conn)
+			continue;
+		leg->peer_ok = false;
+		leg->remote_tag[0] = '\0';
+		log_info("call %llx: %s stream closed",
+		    (unsigned long long)c->id,
+		    side == SIPUA_NET ? "network" : "local");
+		if (c->state == CALL_ENDING)
+			call_end(c);
+		else {
+			call_hangup(c, 480);
+			if (leg == c->net)
+				call_timer(c, CALL_T1_MS);
+		}
+	}
+}
+
+/*
+ * Point at the running settings again: a reload (SIGHUP) swaps their
+ * strings, so nothing may keep pointers into them across loop turns.
+ */
+static void
+call_table_refresh(struct call_table *t)
+{
+	size_t i;
+
+	t->reg.user = t->set->user;
+	t->reg.password = t->set->sip_password;
+	memset(&t->policy, 0, sizeof(t->policy));
+	for (i = 0; i < t->set->codecs.n && i < SDPRW_MAX_CODECS; i++)
+		t->policy.codecs[i] = t->set->codecs.v[i];
+	t->policy.ncodecs = i;
+	t->policy.allow_video = t->set->allow_video;
+}
+
+/* The call table, its transports not yet open. */
+struct call_table *
+call_table_new(struct event_base *base, const struct call_config *cfg,
+    char *err, size_t errlen)
+{
+	struct call_table *t = xcalloc(1, sizeof(*t));
+
+	t->base = base;
+	t->cfg = *cfg;
+	t->set = cfg->set;
+	t->tp = sipua_tp_new(base, call_msg_cb, call_closed_cb, t);
+	registrar_init(&t->reg, t->set->user, t->set->sip_password);
+	call_table_refresh(t);
+	buf_init(&t->out, SIPSAN_MAX_MSG);
+	return t;
+}
+
+/* Free the table and every call at once (after call_table_shutdown()). */
+void
+call_table_free(struct call_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	while (t->calls != NULL) {
+		struct call *c = t->calls;
+
+		t->calls = c->next;
+		if (c->sc != NULL)
+			socks5_conn_cancel(c->sc);
+		media_free(c->media);
+		call_leg_clear(&c->a);
+		call_leg_clear(&c->b);
+		sipmsg_free(c->held_2xx);
+		event_free(c->timer);
+		event_free(c->reaper);
+		free(c);
+	}
+	sipua_tp_free(t->tp);
+	for (i = 0; i < t->nseen_ua; i++)
+		free(t->seen_ua[i]);
+	if (t->stop_check != NULL)
+		event_free(t->stop_check);
+	buf_free(&t->out);
+	free(t);
+}
+
+/* Open SIPListen (UDP and TCP) for the softphone. */
+int
+call_table_listen(struct call_table *t, char *err, size_t errlen)
+{
+	if (sipua_tp_listen_udp(
+		t->tp, SIPUA_LOCAL, &t->set->sip_listen, err, errlen) != 0)
+		return -1;
+	if (sipua_tp_listen_tcp(
+		t->tp, SIPUA_LOCAL, &t->set->sip_listen, err, errlen) != 0)
+		return -1;
+	t->cfg.local_port =
+	    (uint16_t)sipua_tp_bound_port(t->tp, SIPUA_UDP, SIPUA_LOCAL);
+	return 0;
+}
+
+/* The TURN pool, once tor can reach the server. */
+void
+call_table_set_pool(struct call_table *t, struct turnpool *pool)
+{
+	t->cfg.pool = pool;
+}
+
+/* Accept the onion service's streams on a socket tor's module bound. */
+void
+call_table_adopt_onion_listener(struct call_table *t, int fd)
+{
+	char err[128];
+
+	if (sipua_tp_listen_fd(t->tp, SIPUA_NET, fd, err, sizeof(err)) != 0)
+		log_warnx("OnionListen: %s", err);
+	else
+		t->cfg.onion_port =
+		    (uint16_t)sipua_tp_bound_port(t->tp, SIPUA_TCP, SIPUA_NET);
+}
+
+/* Check whether the last calls are gone. */
+static void
+call_stop_check_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call_table *t = arg;
+	void (*done)(void *) = t->done;
+
+	if (t->calls != NULL || done == NULL)
+		return;
+	t->done = NULL;
+	done(t->done_arg);
+}
+
+/* End every call with BYE (or CANCEL, or an answer); done() when gone. */
+void
+call_table_shutdown(struct call_table *t, void (*done)(void *), void *arg)
+{
+	struct call *c;
+
+	t->stopping = true;
+	t->done = done;
+	t->done_arg = arg;
+	for (c = t->calls; c != NULL; c = c->next)
+		call_hangup(c, 503);
+	t->stop_check = event_new(t->base, -1, 0, call_stop_check_cb, t);
+	event_active(t->stop_check, EV_TIMEOUT, 0);
+}
+
+/* Copy the counters. */
+void
+call_table_stats(const struct call_table *t, struct call_stats *st)
+{
+	*st = t->stats;
+}
+
+/* SIPListen's port as bound (UDP). */
+int
+call_table_local_port(const struct call_table *t)
+{
+	return sipua_tp_bound_port(t->tp, SIPUA_UDP, SIPUA_LOCAL);
+}
+
+/* OnionListen's port as bound, or -1. */
+int
+call_table_onion_port(const struct call_table *t)
+{
+	return sipua_tp_bound_port(t->tp, SIPUA_TCP, SIPUA_NET);
+}
+
+/* sip:<User>@<onion>.onion */
+const char *
+call_table_address(struct call_table *t)
+{
+	const char *onion = tor_onion_address();
+
+	if (onion == NULL || onion[0] == '\0')
+		return "";
+	snprintf(t->address, sizeof(t->address), "sip:%s@%s.onion",
+	    t->set->user, onion);
+	return t->address;
+}

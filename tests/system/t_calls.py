@@ -1,0 +1,230 @@
+"""Calls through two onionsip gateways on the private Tor network.
+
+Alice's softphone talks to her onionsip, Bob's to his; each onionsip runs
+its own tor (launch mode, the test network's torrc) and reaches the shared
+coturn through the exit. Bob's gateway rings Bob's softphone at its
+LocalContact (or where it registered). The gateways are started once for
+the module and shared by the tests that do not break them.
+"""
+
+import os
+import re
+import socket
+import time
+
+from lib import audio, net, proc
+from lib.baresip import Baresip
+from lib.harness import needs
+from lib.linphone import Linphone
+from lib.onionkeys import unpublished_onion
+
+TONE_A = 440   # Alice sends this
+TONE_B = 1000  # Bob sends this
+
+
+def _private_dir(path):
+    os.makedirs(path, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+class Gateway:
+    """onionsip -d with its own tor and a settings file; log in a file."""
+
+    def __init__(self, ctx, name, user, extra=()):
+        self.ctx = ctx
+        self.name = name
+        self.user = user
+        self.dir = _private_dir(os.path.join(ctx.workdir, "gw-" + name))
+        self.conf = os.path.join(self.dir, "onionsip.conf")
+        self.log = os.path.join(self.dir, "onionsip.log")
+        self.sip_port = net.free_port()
+        tn = ctx.tornet
+        turn = ctx.coturn
+        tuser, tpass = sorted(turn.users.items())[0]
+        torrc = os.path.join(self.dir, "torrc")
+        with open(torrc, "w") as f:
+            f.write("\n".join([
+                "TestingTorNetwork 1", "UseMicrodescriptors 0",
+                "UseEntryGuards 0", "FetchDirInfoEarly 1",
+                "Schedulers Vanilla", "ClientOnly 1",
+                "ShutdownWaitLength 0", "SocksTimeout 20",
+                "GeoIPFile %s" % os.path.join(tn.workdir, "no-geoip"),
+                "GeoIPv6File %s" % os.path.join(tn.workdir, "no-geoip6"),
+            ] + tn.dirauthority_lines()) + "\n")
+        self.lines = [
+            "DataDirectory %s" % os.path.join(self.dir, "data"),
+            "TorrcFile %s" % torrc,
+            "User %s" % user,
+            "LogLevel info",
+            "SIPListen 127.0.0.1:%d" % self.sip_port,
+            "TURNServer %s:%d" % (turn.address, turn.port),
+            "TURNUser %s" % tuser,
+            "TURNPassword %s" % tpass,
+        ] + list(extra)
+        self.p = None
+        self.onion = None
+
+    def write(self):
+        with open(self.conf, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+
+    def start(self, timeout=90):
+        self.write()
+        self.p = proc.spawn("onionsip-" + self.name,
+                            [self.ctx.program("onionsip"), "-d", "-f",
+                             self.conf], log_path=self.log)
+        m = self.wait_log(r"^  sip:(\S+)@(\w{56})\.onion$", timeout)
+        self.onion = m.group(2)
+        return self
+
+    def stop(self):
+        if self.p is not None:
+            rc = self.p.stop()
+            self.p = None
+            return rc
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=60, since=0):
+        def check():
+            m = re.search(pattern, self.text()[since:], re.M)
+            assert self.p.alive(), "onionsip %s died:\n%s" % (
+                self.name, self.text()[-3000:])
+            return m
+        try:
+            return net.wait_until(check, timeout, pattern)
+        except net.WaitTimeout:
+            raise AssertionError("no %r in onionsip %s's log:\n%s" % (
+                pattern, self.name, self.text()[-3000:]))
+
+    @property
+    def proxy(self):
+        return "sip:127.0.0.1:%d" % self.sip_port
+
+
+_pair = {}
+
+
+def _gateways(ctx, bob_phone):
+    """Alice's and Bob's gateways (started once; Bob's LocalContact is
+    rewritten and re-read for each callee phone)."""
+    if "a" not in _pair:
+        a = Gateway(ctx, "alice", "alice")
+        b = Gateway(ctx, "bob", "bob",
+                    extra=["LocalContact %s" % bob_phone])
+        a.start()
+        b.start()
+        _pair["a"], _pair["b"] = a, b
+        # The first connects fail while the descriptor is published.
+        ctx.tornet.wait_onion_reachable(b.onion + ".onion", 5060,
+                                        timeout=60)
+        ctx.tornet.wait_onion_reachable(a.onion + ".onion", 5060,
+                                        timeout=60)
+    else:
+        b = _pair["b"]
+        b.lines = [l for l in b.lines if not l.startswith("LocalContact")]
+        b.lines.append("LocalContact %s" % bob_phone)
+        b.write()
+        mark = len(b.text())
+        b.p.send_signal(1)
+        b.wait_log(r"settings reloaded", 10, mark)
+    return _pair["a"], _pair["b"]
+
+
+def _check_tones(alice, bob):
+    """Each side's recording holds the other side's tone."""
+    got_a = audio.analyze(alice.recording("dec"), (TONE_A, TONE_B))
+    got_b = audio.analyze(bob.recording("dec"), (TONE_A, TONE_B))
+    assert got_a.dominant == TONE_B, "Alice heard %r (power %r)" % (
+        got_a.dominant, got_a.power)
+    assert got_b.dominant == TONE_A, "Bob heard %r (power %r)" % (
+        got_b.dominant, got_b.power)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=200)
+def test_baresip_calls_baresip(ctx):
+    """Alice dials Bob's onion; Bob auto-answers; a tone goes each way;
+    Alice hangs up and Bob's phone sees the end."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(5)
+    alice.hangup()
+    bob.wait_event("CALL_CLOSED", 15)
+    alice.wait_event("CALL_CLOSED", 5)
+    _check_tones(alice, bob)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_unknown_onion_404(ctx):
+    """A call to an onion that was never published ends in 404 within
+    seconds, not a timeout."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    t0 = time.monotonic()
+    alice.dial("sip:bob@%s.onion" % unpublished_onion())
+    e = alice.wait_event("CALL_CLOSED", 40)
+    took = time.monotonic() - t0
+    assert "404" in str(e), "not a 404: %r" % e
+    ctx.log("404 after %.1f s" % took)
+
+
+def _phones(ctx, bob_mode="auto", transport=""):
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B, answermode=bob_mode)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy + transport)
+    ctx.start(alice)
+    return alice, bob, a, b
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_callee_hangs_up_tcp(ctx):
+    """The softphone talks TCP to its gateway; the callee hangs up and
+    the caller's phone sees the end."""
+    alice, bob, a, b = _phones(ctx, transport=";transport=tcp")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(3)
+    bob.hangup()
+    alice.wait_event("CALL_CLOSED", 15)
+    _check_tones(alice, bob)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_cancel_before_answer(ctx):
+    """The caller gives up while Bob's phone rings: Bob's phone stops
+    ringing (CANCEL went through both gateways)."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_INCOMING", 40)
+    alice.wait_event("CALL_RINGING", 10)
+    alice.hangup()
+    bob.wait_event("CALL_CLOSED", 15)
+    assert "CALL_ESTABLISHED" not in bob.event_types()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_busy_486(ctx):
+    """Bob rejects the ringing call: Alice's phone gets 486."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_INCOMING", 40)
+    bob.hangup()
+    e = alice.wait_event("CALL_CLOSED", 15)
+    assert "486" in str(e) or "Busy" in str(e), "not busy: %r" % e
