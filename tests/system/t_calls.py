@@ -179,7 +179,9 @@ def test_unknown_onion_404(ctx):
     e = alice.wait_event("CALL_CLOSED", 40)
     took = time.monotonic() - t0
     assert "404" in str(e), "not a 404: %r" % e
-    ctx.log("404 after %.1f s" % took)
+    ctx.log("404 after %.1f s: %s" % (took, e.get("param")))
+    assert re.search(r"tor: .*(not found|descriptor)", a.text()), \
+        "the 404 did not come from tor:\n" + a.text()[-1500:]
 
 
 def _phones(ctx, bob_mode="auto", transport=""):
