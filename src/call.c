@@ -677,6 +677,24 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 	if (c->sc != NULL)
 		socks5_conn_cancel(c->sc);
+	if (c->media != NULL) {
+		struct media_stats ms;
+
+		media_get_stats(c->media, &ms);
+		log_info("call %llx: media: softphone->peer rtp %llu/%llu, "
+			 "peer->softphone rtp %llu/%llu, dropped foreign %llu "
+			 "garbage %llu srtp %llu queue %llu delay %llu",
+		    (unsigned long long)c->id,
+		    (unsigned long long)ms.rtp_from_softphone,
+		    (unsigned long long)ms.rtp_to_peer,
+		    (unsigned long long)ms.rtp_from_peer,
+		    (unsigned long long)ms.rtp_to_softphone,
+		    (unsigned long long)ms.drop_foreign,
+		    (unsigned long long)ms.drop_garbage,
+		    (unsigned long long)ms.drop_srtp,
+		    (unsigned long long)ms.drop_queue,
+		    (unsigned long long)ms.drop_delay);
+	}
 	media_free(c->media);
 	if (c->net->peer_ok)
 		sipua_tp_close(t->tp, c->net->peer.conn);
@@ -822,6 +840,7 @@ static void
 call_media_softphone(struct call *c, const struct sdprw_info *info)
 {
 	const struct sdprw_media *sm;
+	const char *addr;
 	static const enum media_dir dirs[] = { MEDIA_DIR_SENDRECV,
 		MEDIA_DIR_SENDONLY, MEDIA_DIR_RECVONLY, MEDIA_DIR_INACTIVE };
 
@@ -830,14 +849,17 @@ call_media_softphone(struct call *c, const struct sdprw_info *info)
 	sm = &info->media[0];
 	if (sm->port == 0)
 		return;
-	/* The softphone is on this machine; some name the LAN address in
-	 * c= (linphonec): its packets still come from a local address. */
-	if (media_set_softphone(c->media,
-		sm->addr[0] && strcmp(sm->addr, "0.0.0.0") != 0 ? sm->addr
-								: "127.0.0.1",
-		sm->port, sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
-		(void)media_set_softphone(c->media, "127.0.0.1", sm->port,
-		    sm->rtcp_mux ? 0 : sm->rtcp_port);
+	/* The softphone is on this machine and we are on 127.0.0.1: its
+	 * packets to us come from 127.0.0.1 even when its SDP names the LAN
+	 * address (linphonec does), so only a loopback c= is taken as is. */
+	addr = strncmp(sm->addr, "127.", 4) == 0 || strcmp(sm->addr, "::1") == 0
+	    ? sm->addr
+	    : "127.0.0.1";
+	if (media_set_softphone(c->media, addr, sm->port,
+		sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
+		log_ratelim_warnx(&call_rl,
+		    "call %llx: softphone media refused",
+		    (unsigned long long)c->id);
 	if ((size_t)sm->dir < sizeof(dirs) / sizeof(dirs[0]))
 		media_set_direction(c->media, dirs[sm->dir]);
 }

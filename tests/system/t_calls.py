@@ -7,8 +7,10 @@ LocalContact (or where it registered). The gateways are started once for
 the module and shared by the tests that do not break them.
 """
 
+import glob
 import os
 import re
+import signal
 import socket
 import time
 
@@ -230,3 +232,63 @@ def test_busy_486(ctx):
     bob.hangup()
     e = alice.wait_event("CALL_CLOSED", 15)
     assert "486" in str(e) or "Busy" in str(e), "not busy: %r" % e
+
+
+def _children(pid):
+    pids = []
+    for f in glob.glob("/proc/%d/task/*/children" % pid):
+        with open(f) as fh:
+            pids += [int(x) for x in fh.read().split()]
+    return pids
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
+def test_tor_stopped_503(ctx):
+    """With its tor gone, a gateway answers 503 at once and opens no
+    connection for the call."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    c = Gateway(ctx, "carol", "carol").start()
+    ctx.cleanup(c.stop)
+    tors = _children(c.p.pid)
+    assert tors, "carol's gateway started no tor"
+    mark = len(c.text())
+    for pid in tors:
+        os.kill(pid, signal.SIGKILL)
+    c.wait_log(r"tor: lost", 15, mark)
+    carol = Baresip(ctx.tmpdir, "carol", tone=TONE_A, answermode="manual",
+                    outbound=c.proxy)
+    ctx.start(carol)
+    mark = len(c.text())
+    t0 = time.monotonic()
+    carol.dial("sip:bob@%s.onion" % b.onion)
+    e = carol.wait_event("CALL_CLOSED", 10)
+    assert "503" in str(e), "not a 503: %r" % e
+    ctx.log("503 after %.1f s: %s" % (time.monotonic() - t0,
+                                       e.get("param")))
+    assert "outgoing to" not in c.text()[mark:], c.text()[mark:]
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
+def test_linphonec_calls_baresip(ctx):
+    """linphonec (over TCP to its gateway) calls baresip; tones both
+    ways."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
+                     proxy=a.proxy + ";transport=tcp")
+    ctx.start(carol)
+    carol.call("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_ESTABLISHED", 40)
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    time.sleep(5)
+    carol.terminate()
+    bob.wait_event("CALL_CLOSED", 15)
+    got_c = audio.analyze(carol.recording_path, (TONE_A, TONE_B))
+    got_b = audio.analyze(bob.recording("dec"), (TONE_A, TONE_B))
+    assert got_b.dominant == TONE_A, "Bob heard %r (%r)" % (
+        got_b.dominant, got_b.power)
+    assert got_c.dominant == TONE_B, "Carol heard %r (%r)" % (
+        got_c.dominant, got_c.power)

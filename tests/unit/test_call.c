@@ -121,6 +121,12 @@ media_set_direction(struct media *m, enum media_dir dir)
 {
 }
 
+void
+media_get_stats(const struct media *m, struct media_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
 static struct event_base *base;
 static struct settings set;
 static struct call_table *t;
