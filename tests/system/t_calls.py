@@ -292,3 +292,115 @@ def test_linphonec_calls_baresip(ctx):
         got_b.dominant, got_b.power)
     assert got_c.dominant == TONE_B, "Carol heard %r (%r)" % (
         got_c.dominant, got_c.power)
+
+
+class SpyPhone:
+    """Bob's softphone as a UDP socket that keeps every byte it gets:
+    answers INVITE with 200 and an SDP of its own, receives RTP/RTCP,
+    answers BYE."""
+
+    def __init__(self):
+        self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sip.bind(("127.0.0.1", 0))
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        while True:
+            self.rtp.bind(("127.0.0.1", 0))
+            port = self.rtp.getsockname()[1]
+            try:
+                self.rtcp.bind(("127.0.0.1", port + 1))
+                break
+            except OSError:
+                self.rtp.close()
+                self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.received = []
+        self.uri = "sip:bob@127.0.0.1:%d" % self.sip.getsockname()[1]
+        self.got_bye = False
+        self.answered = False
+
+    def _reply(self, req, code, sdp=None):
+        head, _, _ = req.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        keep = [l for l in lines[1:] if l.split(":")[0].lower() in
+                ("via", "from", "to", "call-id", "cseq")]
+        out = ["SIP/2.0 %d %s" % (code, "OK")]
+        for l in keep:
+            if l.lower().startswith("to:") and ";tag=" not in l:
+                l += ";tag=spy1"
+            out.append(l)
+        out.append("Contact: <%s>" % self.uri)
+        body = ""
+        if sdp:
+            body = sdp
+            out.append("Content-Type: application/sdp")
+        out.append("Content-Length: %d" % len(body))
+        return ("\r\n".join(out) + "\r\n\r\n" + body).encode()
+
+    def run(self, seconds):
+        """Serve for seconds (or until a BYE was answered)."""
+        port = self.rtp.getsockname()[1]
+        sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+               "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % port)
+        deadline = time.monotonic() + seconds
+        for s in (self.sip, self.rtp, self.rtcp):
+            s.settimeout(0.05)
+        while time.monotonic() < deadline and not self.got_bye:
+            for s in (self.sip, self.rtp, self.rtcp):
+                try:
+                    data, peer = s.recvfrom(65535)
+                except socket.timeout:
+                    continue
+                self.received.append(data)
+                if s is not self.sip:
+                    continue
+                text = data.decode("latin-1")
+                if text.startswith("INVITE ") and not self.answered:
+                    self.answered = True
+                    s.sendto(self._reply(text, 200, sdp), peer)
+                elif text.startswith("BYE "):
+                    s.sendto(self._reply(text, 200), peer)
+                    self.got_bye = True
+
+    def close(self):
+        for s in (self.sip, self.rtp, self.rtcp):
+            s.close()
+
+
+def _local_ipv4():
+    """This machine's IPv4 addresses other than loopback."""
+    out = proc.run(["ip", "-4", "-o", "addr", "show"]).stdout.decode()
+    return [a for a in re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", out)
+            if not a.startswith("127.")]
+
+
+@needs("tornet", "coturn", "linphone", "onionsip", timeout=150)
+def test_callee_receives_nothing_of_caller(ctx):
+    """Everything Bob's softphone receives (SIP, SDP, RTP, RTCP) holds none
+    of Alice's identifying fields: linphonec's User-Agent and tool name,
+    the LAN addresses it writes into From/o=/c=, the host name, its SIP
+    and RTP ports, its instance id."""
+    spy = SpyPhone()
+    ctx.cleanup(spy.close)
+    a, b = _gateways(ctx, spy.uri)
+    carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
+                     proxy=a.proxy + ";transport=tcp")
+    ctx.start(carol)
+    carol.call("sip:bob@%s.onion" % b.onion)
+    spy.run(8)
+    assert spy.answered, "Bob's phone never got the INVITE"
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    carol.terminate()
+    spy.run(10)
+    assert spy.got_bye, "Bob's phone never got the BYE"
+    blob = b"".join(spy.received)
+    needles = [b"Linphone", b"linphone", b"Talk", b"carol",
+               socket.gethostname().encode(),
+               b":%d" % carol.sip_port, b"+sip.instance", b"urn:uuid"]
+    needles += [ip.encode() for ip in _local_ipv4()]
+    found = [n for n in needles if len(n) >= 4 and n in blob]
+    assert not found, "Bob's phone received %r" % found
+    rtp = [p for p in spy.received if p[:1] in (b"\x80", b"\x81", b"\xa0")]
+    assert len(rtp) > 20, "too little media reached Bob: %d" % len(rtp)
+    ctx.log("Bob's phone got %d packets, %d bytes; searched for %d needles"
+            % (len(spy.received), len(blob), len(needles)))
