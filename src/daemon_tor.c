@@ -352,6 +352,7 @@ daemon_tor_auth_cb(struct torctl *tc, bool ok, const char *why, void *arg)
 		daemon_tor_lost(why);
 		return;
 	}
+	log_info("tor: authenticated (%s)", torctl_auth_method(tc));
 	tor_set_state(TOR_BOOTSTRAPPING);
 	dt.progress = -1;
 	dt.progress_at = time(NULL);
@@ -433,6 +434,8 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 	}
 	log_progress_done();
 	torproc_status_str(status, buf, sizeof(buf));
+	snprintf(why, sizeof(why), "tor exited (%s)", buf);
+	log_warnx("%s", why);
 	/* When tor gave up by itself, its last line says why. */
 	if (WIFEXITED(status) && tl > 0) {
 		const char *p, *end = tail + tl;
@@ -445,7 +448,6 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 		    log_escape(esc, sizeof(esc), p, (size_t)(end - p)));
 	}
 	evtimer_del(dt.ev_poll);
-	snprintf(why, sizeof(why), "tor exited (%s)", buf);
 	daemon_tor_lost(why);
 }
 
@@ -508,12 +510,17 @@ daemon_tor_lost(const char *why)
 			daemon_stopped(dt.d);
 		return;
 	}
-	log_progress_done();
-	if (old == TOR_READY)
-		log_warnx("tor: lost (%s); no calls until tor is back", why);
-	else
-		log_warnx("tor: %s", why ? why : "failed");
-	tor_set_state(TOR_DOWN);
+	/* Several paths report one loss (commands, auth, the connection,
+	 * tor's exit): say it once. */
+	if (old != TOR_DOWN) {
+		log_progress_done();
+		if (old == TOR_READY)
+			log_warnx(
+			    "tor: lost (%s); no calls until tor is back", why);
+		else
+			log_warnx("tor: %s", why ? why : "failed");
+		tor_set_state(TOR_DOWN);
+	}
 	if (dt.proc != NULL && torproc_running(dt.proc)) {
 		/* Our tor without its controller is no use: restart it. */
 		torproc_stop(dt.proc);

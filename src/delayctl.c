@@ -30,11 +30,14 @@ delayctl_report(
     struct delayctl *d, uint32_t lsr, uint32_t dlsr, uint64_t now_us)
 {
 	uint64_t held_us, since_us;
-	unsigned int i;
+	unsigned int i, k;
 
 	if (lsr == 0)
 		return -1;
-	for (i = 0; i < d->nsr; i++) {
+	/* Newest first: an SR repeated with the same NTP counts from its
+	 * last sending. */
+	for (k = 1; k <= d->nsr; k++) {
+		i = (d->next + DELAYCTL_SRS - k) % DELAYCTL_SRS;
 		if (d->sr[i].ntp_mid != lsr || now_us < d->sr[i].t_us)
 			continue;
 		since_us = now_us - d->sr[i].t_us;

@@ -18,9 +18,9 @@ main(int argc, char **argv)
 		printf("onionsip %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "export-onion") == 0)
-		return onion_export_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "sanitize") == 0)
 		return sanitize_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "export-onion") == 0)
+		return onion_export_main(argc - 1, argv + 1);
 	return daemon_main(argc, argv);
 }

@@ -115,14 +115,20 @@ media_turn_cb(struct turnclient *tc, enum turnclient_event ev,
 	m->cb(m, MEDIA_EV_ERROR, reason, m->arg);
 }
 
-/* Same IPv4 address and port. */
+/*
+ * A datagram comes from the softphone: its port, and either the address
+ * its SDP named or 127.0.0.1. Our sockets listen on 127.0.0.1 only, which
+ * the kernel never accepts from another host, and a softphone that names
+ * its LAN address in c= (linphonec does) still sends from 127.0.0.1.
+ */
 static bool
 media_same(const struct sockaddr_in *a, const struct sockaddr_storage *b)
 {
 	const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
 
 	return b->ss_family == AF_INET && a->sin_port == b4->sin_port &&
-	    a->sin_addr.s_addr == b4->sin_addr.s_addr;
+	    (a->sin_addr.s_addr == b4->sin_addr.s_addr ||
+		b4->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 }
 
 /* One RTP packet from the softphone, out to the network. */
@@ -262,8 +268,10 @@ media_rtcp_in(struct media *m, uint8_t *p, size_t len)
 	now = turnclient_now_us();
 	for (i = 0; i < info.nreports; i++) {
 		rtt = delayctl_report(&m->dc, info.lsr[i], info.dlsr[i], now);
-		if (rtt >= 0)
+		if (rtt >= 0) {
 			m->st.rtt_ms = (uint32_t)rtt;
+			m->st.rtt_samples++;
+		}
 	}
 	if (!m->have_sp || m->dir == MEDIA_DIR_INACTIVE)
 		return;
@@ -525,6 +533,8 @@ media_get_stats(const struct media *m, struct media_stats *st)
 	*st = m->st;
 	turnclient_get_stats(m->tc, &ts);
 	st->drop_queue = ts.drops_full + ts.drops_age;
+	st->turn_refreshes = ts.refreshes;
+	st->turn_stale_nonces = ts.stale_nonces;
 }
 
 /* A direction's SDP attribute name. */

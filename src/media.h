@@ -85,7 +85,10 @@ struct media_stats {
 	uint64_t drop_delay;	      /* shed: round trip over MediaMaxDelay */
 	uint64_t drop_direction;      /* discarded by hold */
 	uint64_t drop_srtp;	      /* failed SRTP authentication/replay */
-	uint32_t rtt_ms; /* last measured media round trip, 0: none */
+	uint32_t rtt_ms;	 /* last measured media round trip, 0: none */
+	uint64_t turn_refreshes; /* allocation refreshes answered */
+	uint64_t rtt_samples;	 /* round trips measured from RTCP */
+	uint64_t turn_stale_nonces; /* 438 Stale Nonce answers handled */
 };
 
 /*
@@ -128,10 +131,11 @@ const char *media_crypto(const struct media *m);
 
 /*
  * Where the softphone's media comes from and goes to (from its SDP):
- * numeric address (127.0.0.1 or ::1), RTP port, RTCP port (0: rtcp-mux,
- * RTCP on the RTP port; same as rtp also means mux). Packets from any
- * other source are dropped. May be called again (re-INVITE). 0 or -1 on a
- * bad address.
+ * numeric IPv4 address (127.0.0.1, or the LAN address linphonec names:
+ * packets from 127.0.0.1 with the right port are accepted too), RTP port,
+ * RTCP port (0: rtcp-mux, RTCP on the RTP port; same as rtp also means
+ * mux). Packets from any other source are dropped. May be called again
+ * (re-INVITE). 0, or -1 on a bad address.
  */
 int media_set_softphone(
     struct media *m, const char *addr, uint16_t rtp_port, uint16_t rtcp_port);

@@ -88,6 +88,8 @@ const struct settings_key settings_keys[] = {
 	    "carry video streams (refused by default)" },
 	{ "AllowPlainRTP", SETTINGS_BOOL, OFF(allow_plain_rtp), "0", 0, 0, NULL,
 	    "allow unencrypted media toward peers that cannot do SRTP" },
+	{ "MediaMaxDelay", SETTINGS_UINT, OFF(media_max_delay), "400", 0, 5000,
+	    NULL, "one-way media delay in ms past which packets are shed" },
 	{ "MaxCalls", SETTINGS_UINT, OFF(max_calls), "256", 1, 4096, NULL,
 	    "calls at the same time" },
 	{ "MaxRinging", SETTINGS_UINT, OFF(max_ringing), "4", 1, 256, NULL,

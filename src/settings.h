@@ -78,6 +78,7 @@ struct settings {
 	struct settings_list codecs;
 	bool allow_video;
 	bool allow_plain_rtp;
+	unsigned int media_max_delay; /* ms; 0: never shed */
 
 	/* Calls. */
 	unsigned int max_calls;

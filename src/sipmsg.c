@@ -174,6 +174,26 @@ sipmsg_free(struct sipmsg *m)
 	free(m);
 }
 
+/* A copy of m: the same bytes parsed again (they parsed once). */
+struct sipmsg *
+sipmsg_dup(const struct sipmsg *m)
+{
+	struct sipmsg_error err;
+	struct sipmsg *c = sipmsg_parse(m->raw_, m->raw_len_, &err);
+
+	if (c == NULL)
+		abort(); /* a programmer bug: these bytes parsed once */
+	return c;
+}
+
+/* The bytes m was parsed from. */
+const char *
+sipmsg_raw(const struct sipmsg *m, size_t *lenp)
+{
+	*lenp = m->raw_len_;
+	return m->raw_;
+}
+
 /* True for a token character (RFC 3261 25.1). */
 static bool
 sipmsg_tokenc(unsigned char c)
@@ -535,7 +555,8 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 
 		while (i < params.len &&
 		    (params.p[i] == ';' || params.p[i] == ' ' ||
-			params.p[i] == '\t'))
+			params.p[i] == '\t' || params.p[i] == '\r' ||
+			params.p[i] == '\n'))
 			i++;
 		s = i;
 		while (i < params.len && params.p[i] != ';')
@@ -545,7 +566,9 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 		    span_eq_str_nocase(
 			(struct span){ params.p + s, nlen }, name) &&
 		    (e - s == nlen || params.p[s + nlen] == '=' ||
-			params.p[s + nlen] == ' ')) {
+			params.p[s + nlen] == ' ' ||
+			params.p[s + nlen] == '\t' ||
+			params.p[s + nlen] == '\r')) {
 			const char *eq = memchr(params.p + s, '=', e - s);
 
 			*val = eq == NULL

@@ -189,6 +189,12 @@ struct sipmsg *
 sipmsg_parse(const char *p, size_t len, struct sipmsg_error *err);
 void sipmsg_free(struct sipmsg *m);
 
+/* A copy of m that lives on its own (owned by the caller); never NULL. */
+struct sipmsg *sipmsg_dup(const struct sipmsg *m);
+
+/* The bytes m was parsed from (one framed message, len in *lenp). */
+const char *sipmsg_raw(const struct sipmsg *m, size_t *lenp);
+
 /* The first header with this id (NULL if none), or the next after prev. */
 const struct sipmsg_hdr *sipmsg_find(
     const struct sipmsg *m, enum sipmsg_hid id, const struct sipmsg_hdr *prev);

@@ -41,11 +41,13 @@ const char *tor_onion_address(void);
 /* The port callers use on our onion address (OnionVirtualPort). */
 uint16_t tor_onion_virtual_port(void);
 /*
- * The onion service's local TCP listener (bound from OnionListen before
- * ADD_ONION, so a port 0 there is a real port here): tor delivers every
- * incoming onion stream to it. tor_onion_listen_take() hands the listening
- * socket (non-blocking) to the caller, who accepts on it and closes it; -1
- * if there is none or it was taken already.
+ * The onion service's local TCP listener (bound from OnionListen just
+ * before the first ADD_ONION, so a port 0 there is a real port here; NULL
+ * and -1 until then, i.e. until the first TOR_READY): tor delivers every
+ * incoming onion stream to it. It stays the same across tor restarts.
+ * tor_onion_listen_take() hands the listening socket (non-blocking) to the
+ * caller, who accepts on it and closes it; -1 if there is none yet or it
+ * was taken already.
  */
 const struct sockaddr *tor_onion_listen_addr(socklen_t *lenp);
 int tor_onion_listen_take(void);

@@ -44,6 +44,7 @@ struct torctl {
 	char *password;
 	uint8_t cookie[TORCTL_COOKIE_LEN];
 	uint8_t client_nonce[32];
+	const char *auth_method;
 };
 
 /* HMAC-SHA256 with a text key. */
@@ -533,6 +534,7 @@ torctl_protocolinfo_cb(struct torctl *tc, const struct torreply *r, void *arg)
 				       : NULL;
 	if ((safecookie || cookie) && path != NULL &&
 	    torctl_read_cookie(path, tc->cookie) == 0) {
+		tc->auth_method = safecookie ? "SAFECOOKIE" : "COOKIE";
 		if (safecookie) {
 			char hex[65];
 
@@ -558,10 +560,12 @@ torctl_protocolinfo_cb(struct torctl *tc, const struct torreply *r, void *arg)
 			torctl_auth_done(tc, false, "password not usable");
 			return;
 		}
+		tc->auth_method = "HASHEDPASSWORD";
 		snprintf(line, sizeof(line), "AUTHENTICATE %s", q);
 		explicit_bzero(q, sizeof(q));
 		rc = torctl_command(tc, line, torctl_auth_reply_cb, NULL);
 	} else if (null_auth) {
+		tc->auth_method = "NULL";
 		rc = torctl_command(
 		    tc, "AUTHENTICATE", torctl_auth_reply_cb, NULL);
 	} else {
@@ -595,4 +599,11 @@ torctl_authenticate(struct torctl *tc, const char *cookie_file,
 	if (torctl_command(
 		tc, "PROTOCOLINFO 1", torctl_protocolinfo_cb, NULL) != 0)
 		torctl_auth_done(tc, false, "control connection closed");
+}
+
+/* How we authenticated (for logs). */
+const char *
+torctl_auth_method(const struct torctl *tc)
+{
+	return tc->auth_method != NULL ? tc->auth_method : "none";
 }

@@ -59,6 +59,8 @@ int torctl_command(
  */
 void torctl_authenticate(struct torctl *tc, const char *cookie_file,
     const char *password, torctl_auth_cb *cb, void *arg);
+/* The method authentication used: SAFECOOKIE, COOKIE, HASHEDPASSWORD, NULL. */
+const char *torctl_auth_method(const struct torctl *tc);
 /* Close now (no state callback after). */
 void torctl_close(struct torctl *tc);
 

@@ -222,8 +222,10 @@ torproc_start(struct event_base *base, const struct settings *set,
 		return NULL;
 	}
 	if (access(torrc, R_OK) != 0) {
-		snprintf(err, errlen, "cannot read the torrc %s: %s", torrc,
-		    strerror(errno));
+		snprintf(err, errlen,
+		    "cannot read the torrc %s: %s (run make install, or "
+		    "name one in TorrcFile)",
+		    torrc, strerror(errno));
 		return NULL;
 	}
 	xasprintf(&tordir, "%s/tor", data_dir);

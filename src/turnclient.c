@@ -393,6 +393,7 @@ tc_response(
 		if (m->error_code == 438 && m->nonce[0] != '\0' &&
 		    tr.stale < 3) {
 			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+			tc->st.stale_nonces++;
 			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
 			    tr.lifetime, tr.stale + 1);
 			return;
@@ -558,8 +559,8 @@ tc_tick_cb(evutil_socket_t fd, short what, void *arg)
 		/* Not again until this one is answered or times out. */
 		tc->refresh_at_us =
 		    now + (uint64_t)TURNCLIENT_TRANS_TIMEOUT_MS * 1000;
-		tc_send_request(tc, TURNMSG_REFRESH, -1, tc->lifetime_req != 0,
-		    tc->lifetime_req, 0);
+		tc_send_request(
+		    tc, TURNMSG_REFRESH, -1, true, tc->lifetime_req, 0);
 	}
 	for (i = 0; i < TURNCLIENT_MAX_PEERS; i++) {
 		if (tc->peer[i].used && now >= tc->peer[i].refresh_at_us) {
@@ -598,8 +599,7 @@ tc_connected(int fd, enum socks5_reason reason, void *arg)
 	tc->ev_write = event_new(tc->base, fd, EV_WRITE, tc_write_cb, tc);
 	event_add(tc->ev_read, NULL);
 	tc_set_state(tc, TURNCLIENT_ALLOCATING);
-	tc_send_request(tc, TURNMSG_ALLOCATE, -1, tc->lifetime_req != 0,
-	    tc->lifetime_req, 0);
+	tc_send_request(tc, TURNMSG_ALLOCATE, -1, true, tc->lifetime_req, 0);
 }
 
 /* Start an allocation. */
@@ -620,7 +620,7 @@ turnclient_new(struct event_base *base, const struct turnclient_config *cfg)
 	tc->password = xstrdup(cfg->password);
 	tc->port = cfg->port;
 	tc->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000;
-	tc->lifetime_req = cfg->lifetime;
+	tc->lifetime_req = cfg->lifetime ? cfg->lifetime : TURNCLIENT_LIFETIME;
 	tc->next_channel = TURNFRAME_CHAN_MIN;
 	tc->in = evbuffer_new();
 	tc->out = evbuffer_new();

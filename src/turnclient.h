@@ -32,6 +32,7 @@ struct turnclient;
 #define TURNCLIENT_WRITE_MAX	    4096  /* bytes coalesced per write */
 #define TURNCLIENT_DEALLOC_WAIT_MS  3000
 #define TURNCLIENT_PERM_REFRESH_S   240 /* permissions last 300 s */
+#define TURNCLIENT_LIFETIME	    600 /* asked for (RFC 8656 default) */
 
 enum turnclient_state {
 	TURNCLIENT_CONNECTING, /* SOCKS5 CONNECT through tor */
@@ -70,7 +71,8 @@ struct turnclient_stats {
 	uint64_t frames_out, frames_in, bytes_out, bytes_in, writes;
 	uint64_t drops_full, drops_age;
 	uint64_t refreshes, binds;
-	uint32_t lifetime; /* as granted */
+	uint64_t stale_nonces; /* 438 answers retried */
+	uint32_t lifetime;     /* as granted */
 };
 
 /*

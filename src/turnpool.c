@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "settings.h"
 #include "turnclient.h"
 #include "turnpool.h"
 #include "xmalloc.h"
@@ -88,6 +89,23 @@ turnpool_start_warm(struct turnpool *p)
 		return;
 	p->warm = turnpool_client(p);
 	turnclient_set_cb(p->warm, turnpool_warm_cb, NULL, p);
+}
+
+/* The pool's settings from onionsip.conf and tor's SocksPort. */
+void
+turnpool_config_from_settings(struct turnpool_config *cfg,
+    const struct settings *set, const struct sockaddr *socks,
+    socklen_t sockslen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->socks = socks;
+	cfg->sockslen = sockslen;
+	cfg->server_host = set->turn_server.host;
+	cfg->server_port = set->turn_server.port;
+	cfg->user = set->turn_user != NULL ? set->turn_user : "";
+	cfg->password = set->turn_password != NULL ? set->turn_password : "";
+	cfg->warm = set->turn_warm;
+	cfg->max_delay_ms = set->media_max_delay;
 }
 
 /* A new pool. */

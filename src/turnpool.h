@@ -31,6 +31,17 @@ struct turnpool_config {
 	unsigned int connect_timeout_ms; /* SOCKS + TURN; 0: default 60 s */
 };
 
+struct settings;
+
+/*
+ * Fill cfg from the running configuration (TURNServer, TURNUser,
+ * TURNPassword, TURNWarm, MediaMaxDelay) and tor's SocksPort. The strings
+ * point into set: call turnpool_new() while set is alive (it copies them).
+ */
+void turnpool_config_from_settings(struct turnpool_config *cfg,
+    const struct settings *set, const struct sockaddr *socks,
+    socklen_t sockslen);
+
 /* A new pool; starts the warm allocation at once if cfg->warm. Owner: the
  * daemon (turnpool_free()). */
 struct turnpool *

@@ -12,7 +12,8 @@ import time
 
 from lib import net, proc
 from lib.harness import needs
-from lib.onionkeys import ClientAuthKey, unpublished_onion
+from lib.onionkeys import unpublished_onion
+from lib.tornet import TOR
 
 # socks5.h enum values, as torhelper prints them.
 OK, DESC_NOT_FOUND, MISSING_AUTH, BAD_ADDRESS = 0, 9, 13, 15
@@ -222,6 +223,7 @@ def test_daemon_launch_publish_fail_closed_recover(ctx):
     m = o.wait_log(r"^  sip:alice@(\w{56})\.onion$", 60)
     assert m.group(1) == addr, (m.group(1), addr)
     assert "tor: bootstrapping 100%" in o.text()
+    assert "tor: authenticated (SAFECOOKIE)" in o.text(), o.text()
     # Reachable: the kernel completes the stream on the listener.
     _socks_retry(ctx, tn.client, addr + ".onion", 5060, OK)
 
@@ -301,3 +303,79 @@ def test_daemon_tor_missing(ctx):
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert "tor is not installed" in r.stderr, r.stderr
     assert "ready" not in r.stderr, r.stderr
+
+
+@needs("onionsip", "tor")
+def test_daemon_bootstrap_problem_suggests_bridges(ctx):
+    """A tor that cannot reach the network: onionsip shows the problem,
+    suggests bridges, never says it is ready and opens nothing but its
+    tor's control port."""
+    d = _private_dir(os.path.join(ctx.tmpdir, "data"))
+    torrc = os.path.join(ctx.tmpdir, "torrc")
+    fp = "229AAAE193BF4A3331D6DB9F3705546FE7E74F62"
+    dead = net.free_port()
+    with open(torrc, "w") as f:
+        f.write("TestingTorNetwork 1\nUseMicrodescriptors 0\n"
+                "DirAuthority dead orport=%d v3ident=%s 127.0.0.1:%d %s\n"
+                % (dead, fp, dead, fp))
+    conf = os.path.join(ctx.tmpdir, "onionsip.conf")
+    with open(conf, "w") as f:
+        f.write("DataDirectory %s\nTorrcFile %s\n" % (d, torrc))
+    log = os.path.join(ctx.tmpdir, "onionsip.log")
+    p = proc.spawn("onionsip", [ctx.program("onionsip"), "-d", "-f", conf],
+                   log_path=log)
+    ctx.cleanup(p.stop)
+
+    def text():
+        with open(log, errors="replace") as f:
+            return f.read()
+    try:
+        net.wait_until(lambda: "use bridges" in text(), 30,
+                       "a bridge suggestion")
+    except net.WaitTimeout:
+        raise AssertionError(text()[-2000:])
+    assert re.search(r"bootstrap problem at \d+%: Connection refused",
+                     text()), text()[-2000:]
+    for proto, local, remote, state in _sockets(p.pid):
+        raddr, rport = _hexaddr_port(remote)
+        assert rport == 0 or state == "0A" or raddr == "0100007F", \
+            "onionsip connected to %s" % remote
+    assert "sip:" not in text() and "ready" not in text()
+    assert p.stop() == 0
+
+
+@needs("tornet", "onionsip", timeout=150)
+def test_daemon_external_tor_password_reconnect(ctx):
+    """TorMode external with a control password: onionsip publishes on
+    that tor, reports when it goes away, and reconnects and publishes again
+    when it is back (same ports)."""
+    tn = ctx.tornet
+    hashed = proc.run([TOR, "--quiet", "--hash-password", "s3cret"]).stdout
+    hashed = hashed.decode().strip().splitlines()[-1]
+    assert hashed.startswith("16:"), hashed
+    ext = tn.add_client("tor-ext",
+                        extra_torrc=["HashedControlPassword " + hashed])
+    ctx.cleanup(ext.stop)
+    o = Onionsip(ctx, "external", extra=[
+        "TorMode external",
+        "TorSocksPort %d" % ext.socks_port,
+        "TorControlPort %d" % ext.control_port,
+        # Unreadable cookie: only the password can get us in.
+        "TorControlCookieFile %s" % os.path.join(ctx.tmpdir, "no-cookie"),
+        "TorControlPassword s3cret",
+    ])
+    addr = re.search(r"^onion address +(\w{56})", o.export(), re.M).group(1)
+    o.start()
+    o.wait_log(r"^  sip:alice@%s\.onion$" % addr, 60)
+    assert o.tor_pids() == [], "external mode started a tor"
+    assert "tor: authenticated (HASHEDPASSWORD)" in o.text(), o.text()
+    _socks_retry(ctx, tn.client, addr + ".onion", 5060, OK)
+    mark = len(o.text())
+    ext.kill()
+    o.wait_log(r"tor: lost \(.*\); no calls until tor is back", 15, mark)
+    o.wait_log(r"tor: trying again", 15, mark)
+    ext.start()
+    o.wait_log(r"tor: back; the onion service is published again", 60, mark)
+    with tn.client.control() as c:
+        c.signal("NEWNYM")
+    _socks_retry(ctx, tn.client, addr + ".onion", 5060, OK)

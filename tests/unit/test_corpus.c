@@ -9,7 +9,10 @@
  */
 #include "test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "leakcheck.h"
 #include "sdprw.h"
@@ -137,6 +140,32 @@ static const struct expect rfc3665[] = {
 	{ "3_9-F6-486.sip", 0, SIPSAN_OK, 0, false },
 };
 
+/* Real softphones (tests/captures/sip/record.py). */
+static const struct expect captures[] = {
+	{ "baresip-invite.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-ack.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-ice-invite.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-ice-ack.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-register.sip", 0, SIPSAN_LOCAL, 200, false },
+	{ "baresip-180.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-200.sip", 0, SIPSAN_OK, 0, false },
+	{ "baresip-bye-200.sip", 0, SIPSAN_OK, 0, false },
+	{ "linphonec-invite.sip", 0, SIPSAN_OK, 0, false },
+	{ "linphonec-ack.sip", 0, SIPSAN_OK, 0, false },
+	{ "linphonec-register.sip", 0, SIPSAN_LOCAL, 200, false },
+	{ "linphonec-180.sip", 0, SIPSAN_OK, 0, false },
+	{ "linphonec-200.sip", 0, SIPSAN_OK, 0, false },
+	{ "linphonec-bye-200.sip", 0, SIPSAN_OK, 0, false },
+};
+
+/* What the softphones put on the wire (CLIENTS notes): none may pass. */
+static const char *const softphone_traces[] = { "baresip", "Linphone",
+	"+sip.instance", "urn:uuid", "reg-id", "-0x", "a=tool", "s=Talk",
+	"192.0.2.200", "2001:db8::200", "127.0.0.1", "Answering", " Ok\r\n",
+	"a=candidate", "ice-", "a=ssrc", "cname", "a=label", "rtcp-xr",
+	"rtcp-fb", "Supported", "gruu", "NOTIFY", "PRACK", "Carol", "carol",
+	"alice", "dave", "User-Agent", "Server:", "c00002c8", NULL };
+
 /* Frame one datagram and parse it; the status it was refused with. */
 static int
 corpus_parse(const char *data, size_t len, struct sipmsg **mp, const char **why)
@@ -247,7 +276,7 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 	char *data;
 	int scode;
 
-	snprintf(path, sizeof(path), "tests/corpus/%s/%s", dir, e->file);
+	snprintf(path, sizeof(path), "tests/%s/%s", dir, e->file);
 	data = test_read_file(path, &len);
 	scode = corpus_parse(data, len, &m, &why);
 	if (scode != e->refuse)
@@ -267,6 +296,10 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 	assert_int_not_equal(res.verdict, SIPSAN_ERROR);
 	if (res.verdict == SIPSAN_OK) {
 		corpus_check_gone(e->file, m, &out);
+		if (strcmp(dir, "captures/sip") == 0)
+			for (size_t i = 0; softphone_traces[i] != NULL; i++)
+				corpus_absent(e->file, &out,
+				    span_cstr(softphone_traces[i]));
 		again =
 		    sipmsg_parse(out.data, out.len, &(struct sipmsg_error){});
 		if (again == NULL)
@@ -291,6 +324,24 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 	free(data);
 }
 
+/* Add an address the captures stand in for this machine's. */
+static void
+corpus_add_addr(struct leakcheck *lc, const char *text)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		leakcheck_add_addr(lc, (struct sockaddr *)&sin);
+	} else if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		leakcheck_add_addr(lc, (struct sockaddr *)&sin6);
+	}
+}
+
 /* One case: the folder and the expectation. */
 struct corpus_case {
 	const char *dir;
@@ -313,19 +364,25 @@ test_file(void **state)
 int
 main(void)
 {
-	static struct corpus_case
-	    cases[NCASES(rfc4475) + NCASES(rfc5118) + NCASES(rfc3665)];
+	static struct corpus_case cases[NCASES(rfc4475) + NCASES(rfc5118) +
+	    NCASES(rfc3665) + NCASES(captures)];
 	static struct CMUnitTest tests[NCASES(cases)];
 	static char names[NCASES(cases)][80];
 	size_t i, n = 0;
 	int rc;
 
 	for (i = 0; i < NCASES(rfc4475); i++)
-		cases[n++] = (struct corpus_case){ "rfc4475", &rfc4475[i] };
+		cases[n++] =
+		    (struct corpus_case){ "corpus/rfc4475", &rfc4475[i] };
 	for (i = 0; i < NCASES(rfc5118); i++)
-		cases[n++] = (struct corpus_case){ "rfc5118", &rfc5118[i] };
+		cases[n++] =
+		    (struct corpus_case){ "corpus/rfc5118", &rfc5118[i] };
 	for (i = 0; i < NCASES(rfc3665); i++)
-		cases[n++] = (struct corpus_case){ "rfc3665", &rfc3665[i] };
+		cases[n++] =
+		    (struct corpus_case){ "corpus/rfc3665", &rfc3665[i] };
+	for (i = 0; i < NCASES(captures); i++)
+		cases[n++] =
+		    (struct corpus_case){ "captures/sip", &captures[i] };
 	for (i = 0; i < n; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s/%s", cases[i].dir,
 		    cases[i].e->file);
@@ -335,6 +392,10 @@ main(void)
 	/* The corpora use loopback in places: it is "this machine". */
 	corpus_lc = leakcheck_new();
 	leakcheck_add_name(corpus_lc, "localhost");
+	leakcheck_add_name(corpus_lc, "recordhost");
+	corpus_add_addr(corpus_lc, "192.0.2.200");
+	corpus_add_addr(corpus_lc, "2001:db8::200");
+	corpus_add_addr(corpus_lc, "127.0.0.1");
 	rc = _cmocka_run_group_tests("corpus", tests, n, NULL, NULL);
 	leakcheck_free(corpus_lc);
 	return rc;

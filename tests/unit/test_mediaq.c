@@ -59,6 +59,9 @@ test_rtt_from_lsr_dlsr(void **state)
 	assert_int_equal(delayctl_report(&d, 0x11112222, 32768, 2300000), 800);
 	assert_int_equal(d.rtt_ms, 800);
 	assert_int_equal(delayctl_report(&d, 0x99, 0, 2300000), -1);
+	/* The same NTP sent again: measured from the newest sending. */
+	delayctl_sr_sent(&d, 0x11112222, 2000000);
+	assert_int_equal(delayctl_report(&d, 0x11112222, 0, 2100000), 100);
 	assert_int_equal(delayctl_report(&d, 0, 0, 2300000), -1);
 	/* A DLSR longer than the time since is nonsense. */
 	assert_int_equal(

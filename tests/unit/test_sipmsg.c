@@ -91,6 +91,17 @@ test_invite_fields(void **state)
 	assert_int_equal(sipmsg_count(m, SIPMSG_H_VIA), 2);
 	assert_non_null(sipmsg_find(m, SIPMSG_H_REQUIRE, NULL));
 	assert_int_equal(sipmsg_count(m, SIPMSG_H_OTHER), 1);
+	{
+		struct sipmsg *d = sipmsg_dup(m);
+		size_t len;
+
+		assert_ptr_equal(sipmsg_raw(m, &len), m->raw_);
+		assert_int_equal(len, sizeof(msg) - 1);
+		sipmsg_free(m);
+		m = d; /* the copy outlives the original */
+		assert_int_equal(m->nvia, 2);
+		assert_true(span_eq(m->body, SPAN_LIT("v=0\r\n")));
+	}
 	sipmsg_free(m);
 }
 

@@ -57,7 +57,11 @@ class Baresip:
         self.dir = os.path.join(os.path.abspath(workdir), "baresip-" + user)
         self.rec_dir = os.path.join(self.dir, "rec")
         os.makedirs(self.rec_dir, exist_ok=True)
-        # SIP on N also opens TLS on N+1: keep instances 2 apart.
+        # SIP on N also opens TLS on N+1: keep instances 2 apart. Inside
+        # a fresh namespace every port is free (and the probes below
+        # cannot bind its address from here): fixed ports.
+        if netns is not None:
+            sip_port = sip_port or 5070
         while True:
             p = netutil.free_ports(1, self.address)[0] if sip_port is None \
                 else sip_port
@@ -65,8 +69,11 @@ class Baresip:
                                                            2):
                 break
         self.sip_port = p
-        self.ctrl_port = netutil.free_port(self.address)
-        self.rtp_base = netutil.free_port_range(20, self.address)
+        if netns is not None:
+            self.ctrl_port, self.rtp_base = 5090, 30000
+        else:
+            self.ctrl_port = netutil.free_port(self.address)
+            self.rtp_base = netutil.free_port_range(20, self.address)
         self.answermode = answermode
         self.outbound = outbound
         self.register = register

@@ -47,6 +47,8 @@ class Linphone:
         os.makedirs(os.path.join(self.home, ".local", "share", "linphone"),
                     exist_ok=True)
         self.rc_path = os.path.join(self.home, "linphonerc")
+        if netns is not None:       # a fresh namespace: all ports free
+            sip_port, rtp_port = sip_port or 5072, rtp_port or 31000
         self.sip_port = sip_port or netutil.free_ports(1, self.address)[0]
         self.rtp_port = rtp_port or netutil.free_port_range(4, self.address)
         self.autoanswer = autoanswer
