@@ -431,3 +431,26 @@ def test_hold_and_resume(ctx):
     bob.wait_event("CALL_CLOSED", 15)
     _check_tones(alice, bob)
     assert "CALL_CLOSED" not in bob.event_types()[:-1], bob.event_types()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_registered_phone_rings(ctx):
+    """A softphone that REGISTERs with its gateway is where calls ring
+    (before LocalContact); after it unregisters LocalContact rings."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    dave = Baresip(ctx.tmpdir, "dave", tone=TONE_B, register=True,
+                   regint=60, outbound=b.proxy,
+                   aor="sip:bob@127.0.0.1")
+    ctx.start(dave)
+    b.wait_log(r"softphone registered", 10)
+    alice.dial("sip:anybody@%s.onion" % b.onion)
+    dave.wait_event("CALL_ESTABLISHED", 40)
+    alice.wait_event("CALL_ESTABLISHED", 10)
+    assert "CALL_INCOMING" not in bob.event_types(), bob.event_types()
+    time.sleep(3)
+    alice.hangup()
+    dave.wait_event("CALL_CLOSED", 15)
+    _check_tones(alice, dave)
+    mark = len(b.text())
+    dave.stop()
+    b.wait_log(r"softphone unregistered", 10, mark)
