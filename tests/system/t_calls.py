@@ -14,7 +14,7 @@ import signal
 import socket
 import time
 
-from lib import audio, net, proc
+from lib import audio, net, proc, socks
 from lib.baresip import Baresip
 from lib.harness import needs
 from lib.linphone import Linphone
@@ -139,6 +139,28 @@ def _gateways(ctx, bob_phone):
     return _pair["a"], _pair["b"]
 
 
+def _bare_round_trip(ctx, onion):
+    """Seconds for a fresh-circuit SOCKS connect to onion:5060 plus one
+    OPTIONS round trip: what tor itself costs a call."""
+    t0 = time.monotonic()
+    tok = os.urandom(6).hex()
+    s = socks.connect(ctx.tornet.client.socks, onion + ".onion", 5060,
+                      username=tok, password=tok, timeout=20)
+    try:
+        s.sendall(("OPTIONS sip:x@%s.onion SIP/2.0\r\n"
+                   "Via: SIP/2.0/TCP probe.invalid;branch=z9hG4bK%s\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:p@probe.invalid>;tag=1\r\n"
+                   "To: <sip:x@%s.onion>\r\nCall-ID: %s\r\n"
+                   "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" % (
+                       onion, tok, onion, tok)).encode())
+        s.settimeout(20)
+        got = s.recv(4096)
+    finally:
+        s.close()
+    assert got.startswith(b"SIP/2.0 200"), got[:80]
+    return time.monotonic() - t0
+
+
 def _check_tones(alice, bob):
     """Each side's recording holds the other side's tone."""
     got_a = audio.analyze(alice.recording("dec"), (TONE_A, TONE_B))
@@ -159,7 +181,14 @@ def test_baresip_calls_baresip(ctx):
     alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
                     outbound=a.proxy)
     ctx.start(alice)
+    bare = _bare_round_trip(ctx, b.onion)
+    t0 = time.monotonic()
     alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_RINGING", 40)
+    pdd = time.monotonic() - t0
+    ctx.log("post-dial delay (dial to 180 through both gateways): %.0f ms;"
+            " a bare SOCKS connect + OPTIONS round trip to the same onion:"
+            " %.0f ms" % (pdd * 1000, bare * 1000))
     alice.wait_event("CALL_ESTABLISHED", 40)
     bob.wait_event("CALL_ESTABLISHED", 10)
     time.sleep(5)
