@@ -372,7 +372,7 @@ main(int argc, char **argv)
 	base = event_base_new();
 	settings_init(&set);
 	set.sip_listen.port = 0;
-	set.caller_rate_limit = 600;
+	set.caller_rate_limit = 1000000; /* one caller places them all */
 	set.max_ringing = 256;
 	set.max_calls = 4096;
 	sp_fd = bound(SOCK_DGRAM, &sp);
