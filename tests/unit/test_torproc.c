@@ -100,6 +100,7 @@ static void
 test_state_fail_closed(void **state)
 {
 	struct event_base *base = event_base_new();
+	const struct sockaddr *kept;
 	struct sockaddr_in sin;
 	socklen_t len;
 
@@ -125,8 +126,10 @@ test_state_fail_closed(void **state)
 	assert_int_equal(len, sizeof(sin));
 	assert_string_equal(tor_onion_address(), "x");
 	assert_int_equal(tor_onion_virtual_port(), 5060);
-	/* Lost: the SocksPort is forgotten at once. */
+	/* Lost: the SocksPort is forgotten at once, even by a kept pointer. */
+	kept = tor_socks_addr(NULL);
 	tor_set_socks_addr(NULL, 0);
+	assert_int_equal(kept->sa_family, AF_UNSPEC);
 	tor_set_state(TOR_DOWN);
 	assert_int_equal(changes, 3);
 	assert_int_equal(last_new, TOR_DOWN);

@@ -100,8 +100,11 @@ class Gateway:
             return rc
 
     def text(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:       # not started yet
+            return ""
 
     def wait_log(self, pattern, timeout=60, since=0):
         """The first match of pattern in the log after offset since."""
