@@ -348,6 +348,25 @@ call_send(struct call *c, struct call_leg *leg, const struct buf *b)
 	return 0;
 }
 
+/* The tag of the peer's a=crypto (digits before the suite), or "1". */
+static const char *
+call_crypto_tag(const struct call *c)
+{
+	const char *k = c->peer_info.media[0].crypto;
+
+	if (!c->have_peer_info || c->peer_info.nmedia == 0 ||
+	    strspn(k, "0123456789") == 0 || strspn(k, "0123456789") > 9)
+		return "1";
+	return k;
+}
+
+/* The length of call_crypto_tag()'s tag. */
+static int
+call_crypto_tag_len(const struct call *c)
+{
+	return (int)strspn(call_crypto_tag(c), "0123456789");
+}
+
 /* The sipsan view of a leg for one message. */
 static void
 call_sanleg(struct call *c, struct call_leg *leg, struct sipsan_leg *sl,
@@ -378,11 +397,10 @@ call_sanleg(struct call *c, struct call_leg *leg, struct sipsan_leg *sl,
 			tgt->addr = c->relay;
 			tgt->media[0].port = c->relay_port;
 			tgt->media[0].proto = "RTP/SAVP";
-			snprintf(crypto, sizeof(crypto), "%s %s",
-			    c->have_peer_info && c->peer_info.nmedia > 0 &&
-				    c->peer_info.media[0].crypto[0] != '\0'
-				? "1"
-				: "1",
+			/* An answer uses the tag of the offer's key (RFC
+			 * 4568 section 5.1.2); our own offers use tag 1. */
+			snprintf(crypto, sizeof(crypto), "%.*s %s",
+			    call_crypto_tag_len(c), call_crypto_tag(c),
 			    media_crypto(c->media));
 			tgt->media[0].crypto = crypto;
 			sl->sdp_target = tgt;
