@@ -30,6 +30,17 @@
 
 static struct log_ratelim call_rl = LOG_RATELIM_INIT(60, 10);
 
+/* Milliseconds since the call's INVITE arrived. */
+long
+call_ms(const struct call *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - c->t0.tv_sec) * 1000 +
+	    (now.tv_nsec - c->t0.tv_nsec) / 1000000;
+}
+
 /* "connecting", ... for logs. */
 static const char *
 call_state_str(enum call_state s)
@@ -46,8 +57,8 @@ call_set_state(struct call *c, enum call_state s)
 {
 	if (c->state == s)
 		return;
-	log_debug("call %llx: %s -> %s", (unsigned long long)c->id,
-	    call_state_str(c->state), call_state_str(s));
+	log_debug("call %llx: %s -> %s (%ld ms)", (unsigned long long)c->id,
+	    call_state_str(c->state), call_state_str(s), call_ms(c));
 	c->state = s;
 }
 
@@ -794,6 +805,8 @@ call_media_cb(
 		call_hangup(c, 503);
 		return;
 	}
+	log_debug("call %llx: relay ready (%ld ms)", (unsigned long long)c->id,
+	    call_ms(c));
 	if (media_relay(md, c->relay, sizeof(c->relay), &c->relay_port) != 0) {
 		call_hangup(c, 503);
 		return;
@@ -826,6 +839,8 @@ call_socks_cb(int fd, enum socks5_reason reason, void *arg)
 		call_hangup(c, 503);
 		return;
 	}
+	log_debug("call %llx: stream to the peer's onion up (%ld ms)",
+	    (unsigned long long)c->id, call_ms(c));
 	c->net->peer.side = SIPUA_NET;
 	c->net->peer.proto = SIPUA_TCP;
 	c->net->peer.conn = conn;
@@ -1137,6 +1152,7 @@ call_new(struct call_table *t, bool outgoing)
 	c->a.sdp.version = csprng_uniform(1U << 16);
 	c->b.sdp.sess_id = csprng_u64() >> 2;
 	c->b.sdp.version = csprng_uniform(1U << 16);
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	c->timer = evtimer_new(t->base, call_timer_cb, c);
 	c->reaper = event_new(t->base, -1, 0, call_reap_cb, c);
 	c->state = CALL_CONNECTING;

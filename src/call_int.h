@@ -114,6 +114,7 @@ struct call {
 	struct sipmsg *held_2xx; /* softphone's 2xx waiting for the relay */
 	struct event *timer;
 	struct event *reaper;
+	struct timespec t0; /* when the INVITE arrived, for the debug log */
 };
 
 struct call_rate {
@@ -164,6 +165,7 @@ void call_timer(struct call *c, int ms);
 void call_token(char *dst, size_t len, const char *prefix);
 bool call_user_ok(struct span s);
 void call_table_refresh(struct call_table *t);
+long call_ms(const struct call *c);
 void call_media_cb(
     struct media *md, enum media_event ev, const char *reason, void *arg);
 void call_socks_cb(int fd, enum socks5_reason reason, void *arg);

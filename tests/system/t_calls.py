@@ -58,7 +58,7 @@ class Gateway:
             "DataDirectory %s" % os.path.join(self.dir, "data"),
             "TorrcFile %s" % torrc,
             "User %s" % user,
-            "LogLevel info",
+            "LogLevel debug",
             "SIPListen 127.0.0.1:%d" % self.sip_port,
             "TURNServer %s:%d" % (turn.address, turn.port),
             "TURNUser %s" % tuser,
