@@ -1026,12 +1026,15 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 			goto out;
 		}
 		call_token(branch, sizeof(branch), "z9hG4bK");
-		if (call_rewrite(c, m, to, p->out_cseq, branch, NULL, NULL,
+		/* An INVITE without SDP gets its answer in the ACK. */
+		memset(&info, 0, sizeof(info));
+		if (call_rewrite(c, m, to, p->out_cseq, branch, NULL, &info,
 			&res) == SIPSAN_OK) {
 			call_send(c, to, &c->t->out);
 			buf_reset(&to->ack);
 			buf_add(&to->ack, c->t->out.data, c->t->out.len);
 			to->ack_cseq = p->out_cseq;
+			call_media_info(c, from, &info);
 		}
 		call_pending_clear(p);
 		if (c->state == CALL_ANSWERED)

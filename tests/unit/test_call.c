@@ -940,6 +940,49 @@ test_outgoing_needs_password(void **state)
 	pump(100);
 }
 
+/* An INVITE without SDP: the offer comes in the 200, the answer in ACK. */
+static void
+test_outgoing_late_offer(void **state)
+{
+	char buf[4096], msg[4096], inv[4096], host[300], to[300], spvia[300];
+	int net, n;
+
+	sp_send("INVITE sip:bob@" PEER ".onion SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKlate\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@127.0.0.1>;tag=sptag\r\n"
+		"To: <sip:bob@" PEER ".onion>\r\n"
+		"Call-ID: late\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@127.0.0.1:%d>\r\n"
+		"Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, inv, sizeof(inv), 3000) > 0);
+	assert_non_null(strstr(inv, "Content-Length: 0\r\n"));
+	n = make_reply(msg, sizeof(msg), inv, 200, "pt",
+	    "sip:bob@" PEER ".onion;transport=tcp", SDP_PEER);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "m=audio 41000 RTP/AVP"));
+	header(buf, "To", to, sizeof(to));
+	snprintf(spvia, sizeof(spvia),
+	    "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKlateack", sp_port);
+	n = make_request(msg, sizeof(msg), "ACK", 1, "sip:onionsip@127.0.0.1",
+	    "<sip:alice@127.0.0.1>;tag=sptag", to, "late", spvia);
+	/* make_request writes no body: add the answer. */
+	snprintf(msg + n - 21, sizeof(msg) - (size_t)n + 21,
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(SDP_SP), SDP_SP);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "ACK ", 4) == 0);
+	assert_non_null(strstr(buf, "c=IN IP4 " RELAY));
+	assert_null(strstr(buf, "127.0.0.1"));
+	close(net);
+	pump(100);
+}
+
 /* OPTIONS from the onion side is answered by onionsip: no probe rings. */
 static void
 test_incoming_options(void **state)
@@ -986,6 +1029,8 @@ main(void)
 		    test_outgoing_needs_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_incoming_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outgoing_late_offer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
