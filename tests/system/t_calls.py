@@ -11,6 +11,7 @@ import glob
 import os
 import re
 import signal
+import subprocess
 import socket
 import time
 
@@ -507,3 +508,34 @@ def test_sigterm_ends_calls_with_bye(ctx):
     assert re.search(r"call \w+: ended", text), text
     assert re.search(r"stopped", text), text
     _pair.clear()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
+def test_private_onion_403(ctx):
+    """Calling a private onion (v3 client authorization) without its key
+    ends in 403 at the caller's phone: tor's 'missing client auth'."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    e = Gateway(ctx, "erin", "erin")
+    e.write()
+    r = subprocess.run([ctx.program("onionsip"), "export-onion", "-f",
+                        e.conf, "-c", "friend"], capture_output=True,
+                       text=True, timeout=30)
+    pub = re.search(r"^OnionAuthorizedClients (\w{52})$", r.stdout, re.M)
+    assert r.returncode == 0 and pub, r.stdout + r.stderr
+    e.lines.append("OnionAuthorizedClients %s" % pub.group(1))
+    e.start()
+    ctx.cleanup(e.stop)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    deadline = time.monotonic() + 40
+    while True:
+        # The first attempts can find no descriptor yet (404).
+        alice.dial("sip:erin@%s.onion" % e.onion)
+        ev = alice.wait_event("CALL_CLOSED", 40)
+        if "403" in str(ev) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert "403" in str(ev), "not a 403: %r" % ev
