@@ -442,6 +442,9 @@ bench_turn(int argc, char **argv)
 	    cpu / (double)((turnclient_now_us() - run_start_us) / 1e6) * 100 /
 		ncalls,
 	    cpu * 1e6 / (double)(sent ? sent : 1));
+	printf("capacity: %.0f packets per CPU-second end to end (each packet "
+	       "crosses two gateways and two phones here)\n",
+	    (double)sent / (cpu > 0 ? cpu : 1));
 	printf("memory: %ld KB per call leg (RSS growth over %d legs)\n",
 	    (rss1 - rss0) / (2 * ncalls), 2 * ncalls);
 	for (i = 0; i < ncalls; i++)

@@ -50,11 +50,11 @@ struct rtcprw_info {
 
 /*
  * Rebuild one compound RTCP packet. in is checked whole first (version 2,
- * lengths add up exactly, starts with SR or RR for RTCPRW_OUT... lenient:
- * any order accepted, SR/RR written first). out receives the new compound
- * (outsz >= inlen + 32 is always enough). Returns the length written, 0
- * when nothing of value remains (drop the packet), or -1 with a static
- * reason when in is not valid RTCP.
+ * RTCP packet types, lengths that add up exactly); its packets may come in
+ * any order, the first SR/RR is written first. out receives the new
+ * compound (outsz >= inlen + 40 is always enough). Returns the length
+ * written, 0 when nothing of value remains (drop the packet), or -1 with a
+ * static reason when in is not valid RTCP.
  */
 int rtcprw_rebuild(struct rtprw *rw, enum rtcprw_dir dir, const uint8_t *in,
     size_t inlen, uint8_t *out, size_t outsz, struct rtcprw_info *info,

@@ -28,7 +28,6 @@
 #include "xmalloc.h"
 
 #define TC_MAX_TRANS 8
-#define TC_TICK_MS   250
 
 struct tc_trans {
 	bool used;
@@ -73,6 +72,10 @@ struct turnclient {
 	uint16_t next_channel;
 	struct sockaddr_storage relayed;
 	uint64_t refresh_at_us, closing_deadline_us;
+	uint64_t probe_sent_us; /* 0: no probe outstanding */
+	uint64_t probe_rtt_us;	/* last answered probe */
+	uint64_t last_media_us; /* last media queued */
+	bool was_stalled;
 
 	turnclient_cb *cb;
 	turnclient_data_cb *dcb;
@@ -212,6 +215,20 @@ tc_unsent(int fd)
 	return n;
 }
 
+/* Note when the path starts to look stalled; true while it does. */
+static bool
+tc_check_stall(struct turnclient *tc, uint64_t now)
+{
+	if (!turnclient_stalled(tc, now))
+		return false;
+	if (!tc->was_stalled) {
+		tc->was_stalled = true;
+		tc->st.stalls++;
+		log_info("turn %p: path stalled, holding media", (void *)tc);
+	}
+	return true;
+}
+
 /*
  * Write what is ready: control messages first (so a ChannelBind precedes
  * its ChannelData), then queued media while the kernel holds little
@@ -229,7 +246,8 @@ tc_flush(struct turnclient *tc)
 	if (evbuffer_get_length(tc->out) == 0) {
 		evbuffer_add_buffer(tc->out, tc->ctl);
 		mediaq_expire(&tc->q, turnclient_now_us());
-		if (tc_unsent(tc->fd) < TURNCLIENT_NOTSENT_LOWAT) {
+		if (tc_unsent(tc->fd) < TURNCLIENT_NOTSENT_LOWAT &&
+		    !tc_check_stall(tc, turnclient_now_us())) {
 			while ((f = mediaq_peek(&tc->q, &len, NULL)) != NULL &&
 			    evbuffer_get_length(tc->out) + len <=
 				TURNCLIENT_WRITE_MAX) {
@@ -250,8 +268,9 @@ tc_flush(struct turnclient *tc)
 			tc->st.writes++;
 		}
 	}
-	if (evbuffer_get_length(tc->out) > 0 || mediaq_count(&tc->q) > 0 ||
-	    evbuffer_get_length(tc->ctl) > 0)
+	if (evbuffer_get_length(tc->out) > 0 ||
+	    evbuffer_get_length(tc->ctl) > 0 ||
+	    (mediaq_count(&tc->q) > 0 && !tc->was_stalled))
 		event_add(tc->ev_write, NULL);
 }
 
@@ -294,6 +313,8 @@ tc_send_request(struct turnclient *tc, enum turnmsg_method method, int peer,
 	req.cls = TURNMSG_REQUEST;
 	csprng_bytes(req.tid, sizeof(req.tid));
 	req.req_transport_udp = method == TURNMSG_ALLOCATE;
+	if (method == TURNMSG_BINDING)
+		tc->probe_sent_us = turnclient_now_us();
 	req.has_lifetime = has_lifetime;
 	req.lifetime = lifetime;
 	if (peer >= 0) {
@@ -305,7 +326,9 @@ tc_send_request(struct turnclient *tc, enum turnmsg_method method, int peer,
 	auth.realm = tc->realm;
 	auth.nonce = tc->nonce;
 	memcpy(auth.key, tc->key, sizeof(auth.key));
-	n = turnmsg_build(&req, tc->have_key ? &auth : NULL, buf, sizeof(buf));
+	n = turnmsg_build(&req,
+	    tc->have_key && method != TURNMSG_BINDING ? &auth : NULL, buf,
+	    sizeof(buf));
 	explicit_bzero(auth.key, sizeof(auth.key));
 	if (n == 0) {
 		tc_fail(tc, "TURN: cannot build a request");
@@ -370,6 +393,49 @@ tc_allocated(struct turnclient *tc, const struct turnmsg_parsed *m)
 	event_active(tc->ev_notify, EV_TIMEOUT, 0);
 }
 
+/* An error answer: the credential dance, or a failure with a reason. */
+static void
+tc_error_response(struct turnclient *tc, const struct tc_trans *tr,
+    const struct turnmsg_parsed *m)
+{
+	if (m->error_code == 401 && !tc->have_key &&
+	    tr->method == TURNMSG_ALLOCATE && m->realm[0] != '\0' &&
+	    m->nonce[0] != '\0') {
+		memcpy(tc->realm, m->realm, sizeof(tc->realm));
+		memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+		turnmsg_key(tc->user, tc->realm, tc->password, tc->key);
+		tc->have_key = true;
+		tc_send_request(tc, tr->method, tr->peer, tr->has_lifetime,
+		    tr->lifetime, 0);
+		return;
+	}
+	if (m->error_code == 438 && m->nonce[0] != '\0' && tr->stale < 3) {
+		memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
+		tc->st.stale_nonces++;
+		tc_send_request(tc, tr->method, tr->peer, tr->has_lifetime,
+		    tr->lifetime, tr->stale + 1);
+		return;
+	}
+	log_info("turn %p: %s error %u", (void *)tc,
+	    turnmsg_method_str(tr->method), m->error_code);
+	switch (tr->method) {
+	case TURNMSG_ALLOCATE:
+		tc_fail(tc, tc_alloc_error(m->error_code));
+		break;
+	case TURNMSG_REFRESH:
+		tc_fail(tc,
+		    m->error_code == 437 ? "TURN allocation mismatch (expired)"
+					 : "TURN refresh refused");
+		break;
+	default:
+		tc_fail(tc,
+		    m->error_code == 403
+			? "TURN peer address not allowed"
+			: "TURN permission or channel refused");
+		break;
+	}
+}
+
 /* Handle a response to one of our transactions. */
 static void
 tc_response(
@@ -378,45 +444,19 @@ tc_response(
 	struct tc_trans tr = *t;
 
 	t->used = false;
+	if (tr.method == TURNMSG_BINDING) {
+		/* A probe: only its timing matters; no credentials on it. */
+		tc->probe_rtt_us = turnclient_now_us() - tc->probe_sent_us;
+		tc->st.probe_rtt_ms = (uint32_t)(tc->probe_rtt_us / 1000);
+		tc->probe_sent_us = 0;
+		if (tc->was_stalled) {
+			tc->was_stalled = false;
+			event_active(tc->ev_flush, EV_TIMEOUT, 0);
+		}
+		return;
+	}
 	if (m->cls == TURNMSG_ERROR) {
-		if (m->error_code == 401 && !tc->have_key &&
-		    tr.method == TURNMSG_ALLOCATE && m->realm[0] != '\0' &&
-		    m->nonce[0] != '\0') {
-			memcpy(tc->realm, m->realm, sizeof(tc->realm));
-			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
-			turnmsg_key(tc->user, tc->realm, tc->password, tc->key);
-			tc->have_key = true;
-			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
-			    tr.lifetime, 0);
-			return;
-		}
-		if (m->error_code == 438 && m->nonce[0] != '\0' &&
-		    tr.stale < 3) {
-			memcpy(tc->nonce, m->nonce, sizeof(tc->nonce));
-			tc->st.stale_nonces++;
-			tc_send_request(tc, tr.method, tr.peer, tr.has_lifetime,
-			    tr.lifetime, tr.stale + 1);
-			return;
-		}
-		log_info("turn %p: %s error %u", (void *)tc,
-		    turnmsg_method_str(tr.method), m->error_code);
-		switch (tr.method) {
-		case TURNMSG_ALLOCATE:
-			tc_fail(tc, tc_alloc_error(m->error_code));
-			break;
-		case TURNMSG_REFRESH:
-			tc_fail(tc,
-			    m->error_code == 437
-				? "TURN allocation mismatch (expired)"
-				: "TURN refresh refused");
-			break;
-		default:
-			tc_fail(tc,
-			    m->error_code == 403
-				? "TURN peer address not allowed"
-				: "TURN permission or channel refused");
-			break;
-		}
+		tc_error_response(tc, &tr, m);
 		return;
 	}
 	if (!m->has_integrity || !m->integrity_ok) {
@@ -555,6 +595,20 @@ tc_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (tc->state != TURNCLIENT_READY)
 		return;
+	if (tc->probe_sent_us == 0 && tc->last_media_us != 0 &&
+	    now - tc->last_media_us < 2000000) {
+		tc->st.probes++;
+		tc_send_request(tc, TURNMSG_BINDING, -1, false, 0, 0);
+	}
+	if (turnclient_stalled(tc, now)) {
+		mediaq_expire(&tc->q, now);
+		if (!tc->was_stalled) {
+			tc->was_stalled = true;
+			tc->st.stalls++;
+			log_info(
+			    "turn %p: path stalled, holding media", (void *)tc);
+		}
+	}
 	if (now >= tc->refresh_at_us) {
 		/* Not again until this one is answered or times out. */
 		tc->refresh_at_us =
@@ -607,7 +661,7 @@ struct turnclient *
 turnclient_new(struct event_base *base, const struct turnclient_config *cfg)
 {
 	struct turnclient *tc = xcalloc(1, sizeof(*tc));
-	struct timeval tick = { 0, TC_TICK_MS * 1000 };
+	struct timeval tick = { 0, TURNCLIENT_PROBE_MS * 1000 };
 
 	tc->base = base;
 	tc->fd = -1;
@@ -754,8 +808,22 @@ turnclient_send(
 	if ((w = mediaq_push(&tc->q, turnclient_now_us(), total)) == NULL)
 		return -1;
 	(void)turnframe_channel_write(w, total, channel, p, len);
+	tc->last_media_us = turnclient_now_us();
 	event_active(tc->ev_flush, EV_TIMEOUT, 0);
 	return 0;
+}
+
+/* A probe unanswered for max(300 ms, 3 round trips): the path is stuck. */
+bool
+turnclient_stalled(const struct turnclient *tc, uint64_t now_us)
+{
+	uint64_t limit = (uint64_t)TURNCLIENT_STALL_MS * 1000;
+
+	if (tc->probe_sent_us == 0 || now_us < tc->probe_sent_us)
+		return false;
+	if (3 * tc->probe_rtt_us > limit)
+		limit = 3 * tc->probe_rtt_us;
+	return now_us - tc->probe_sent_us > limit;
 }
 
 /* Age of the oldest queued frame. */

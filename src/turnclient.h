@@ -8,6 +8,13 @@
  * ChannelData through a bounded drop-oldest queue (mediaq), and releases
  * the allocation (Refresh, lifetime 0) when freed.
  *
+ * Tor buffers a great deal before its SOCKS socket pushes back (and a
+ * local tor's socket buffer takes tens of kilobytes even when tor is
+ * stuck), so while media flows the client probes the path to the TURN
+ * server with a STUN Binding every 250 ms; while a probe stays unanswered
+ * past max(300 ms, 3 round trips) media is held in the queue, where it
+ * ages out, instead of being pushed into a stalled stream.
+ *
  * Writes are coalesced: everything queued during one loop turn goes out in
  * one write(), so tor can fill its 498-byte cells; the kernel keeps little
  * unsent data (TCP_NOTSENT_LOWAT) so that old audio waits in our queue,
@@ -32,6 +39,8 @@ struct turnclient;
 #define TURNCLIENT_WRITE_MAX	    4096  /* bytes coalesced per write */
 #define TURNCLIENT_DEALLOC_WAIT_MS  3000
 #define TURNCLIENT_PERM_REFRESH_S   240 /* permissions last 300 s */
+#define TURNCLIENT_PROBE_MS	    250 /* Binding probe interval, media flowing */
+#define TURNCLIENT_STALL_MS	    300 /* unanswered probe: stop writing media */
 #define TURNCLIENT_LIFETIME	    600 /* asked for (RFC 8656 default) */
 
 enum turnclient_state {
@@ -71,8 +80,10 @@ struct turnclient_stats {
 	uint64_t frames_out, frames_in, bytes_out, bytes_in, writes;
 	uint64_t drops_full, drops_age;
 	uint64_t refreshes, binds;
-	uint64_t stale_nonces; /* 438 answers retried */
-	uint32_t lifetime;     /* as granted */
+	uint64_t stale_nonces;	 /* 438 answers retried */
+	uint64_t probes, stalls; /* Binding probes; times media was held */
+	uint32_t probe_rtt_ms;	 /* last round trip to the TURN server */
+	uint32_t lifetime;	 /* as granted */
 };
 
 /*
@@ -116,6 +127,9 @@ uint16_t turnclient_bind(struct turnclient *tc, const struct sockaddr *peer);
  */
 int turnclient_send(
     struct turnclient *tc, uint16_t channel, const uint8_t *p, size_t len);
+
+/* True while the path to the TURN server looks stalled (see above). */
+bool turnclient_stalled(const struct turnclient *tc, uint64_t now_us);
 
 /* Age of the oldest queued frame (0 when empty), for delay control. */
 uint64_t turnclient_queue_age_us(const struct turnclient *tc, uint64_t now_us);

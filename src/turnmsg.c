@@ -206,6 +206,8 @@ const char *
 turnmsg_method_str(enum turnmsg_method m)
 {
 	switch (m) {
+	case TURNMSG_BINDING:
+		return "Binding";
 	case TURNMSG_ALLOCATE:
 		return "Allocate";
 	case TURNMSG_REFRESH:

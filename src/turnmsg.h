@@ -22,6 +22,7 @@
 #define TURNMSG_MAX_MSG 2048 /* the longest request we build */
 
 enum turnmsg_method {
+	TURNMSG_BINDING = 0x001, /* our delay probe toward the server */
 	TURNMSG_ALLOCATE = 0x003,
 	TURNMSG_REFRESH = 0x004,
 	TURNMSG_SEND = 0x006,

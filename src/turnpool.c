@@ -119,9 +119,9 @@ turnpool_new(struct event_base *base, const struct turnpool_config *cfg)
 		memcpy(&p->socks, cfg->socks, cfg->sockslen);
 		p->sockslen = cfg->sockslen;
 	}
-	p->host = xstrdup(cfg->server_host);
-	p->user = xstrdup(cfg->user);
-	p->password = xstrdup(cfg->password);
+	p->host = xstrdup(cfg->server_host != NULL ? cfg->server_host : "");
+	p->user = xstrdup(cfg->user != NULL ? cfg->user : "");
+	p->password = xstrdup(cfg->password != NULL ? cfg->password : "");
 	p->port = cfg->server_port;
 	p->warm_enabled = cfg->warm;
 	p->max_delay_ms = cfg->max_delay_ms;

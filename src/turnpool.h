@@ -47,7 +47,11 @@ void turnpool_config_from_settings(struct turnpool_config *cfg,
 struct turnpool *
 turnpool_new(struct event_base *base, const struct turnpool_config *cfg);
 
-/* Free the pool; a warm allocation is released. NULL: no-op. */
+/*
+ * Free the pool; a warm allocation is released (Refresh, lifetime 0) in the
+ * background: keep the loop running up to TURNCLIENT_DEALLOC_WAIT_MS (3 s)
+ * afterwards for it to finish and free itself. NULL: no-op.
+ */
 void turnpool_free(struct turnpool *p);
 
 /*

@@ -9,6 +9,9 @@
  *
  *   turnpair SOCKSPORT TURNHOST TURNPORT USER PASSWORD alloc
  *   turnpair SOCKSPORT TURNHOST TURNPORT USER PASSWORD relay SECONDS RTCPFILE
+ *   turnpair ... hold SECONDS RTCPFILE    (alice holds bob for 1 s)
+ *   turnpair ... stall SECONDS RTCPFILE   (losses allowed: tor is stopped
+ *                                          for a while by the test)
  *
  * Prints "key value" lines; exit 0 when everything arrived intact, 1 when
  * not, 2 on a media error (the reason is printed as "error ...").
@@ -29,6 +32,7 @@
 
 #include "log.h"
 #include "media.h"
+#include "turnclient.h"
 #include "turnpool.h"
 
 #define PAYLOAD 160
@@ -45,7 +49,10 @@ struct side {
 	uint32_t sent, rtcp_sent;
 	uint32_t recv, next, bad_order, bad_payload, not_rewritten;
 	uint32_t rtcp_recv, rtcp_leak;
-	uint32_t seen_ssrc;
+	uint32_t gaps, late; /* packets missing; arrived > 500 ms late */
+	uint64_t max_lat_us; /* worst one-way latency, phone to phone */
+	uint64_t *send_us;   /* when each packet left this phone */
+	size_t nsend;
 	struct side *other;
 };
 
@@ -120,9 +127,20 @@ phone_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		idx = (uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 |
 		    (uint32_t)p[14] << 8 | p[15];
-		if (idx != s->next)
+		if (idx < s->next)
 			s->bad_order++;
+		else
+			s->gaps += idx - s->next;
 		s->next = idx + 1;
+		if (idx < s->other->nsend) {
+			uint64_t lat =
+			    turnclient_now_us() - s->other->send_us[idx];
+
+			if (lat > s->max_lat_us)
+				s->max_lat_us = lat;
+			if (lat > 500000)
+				s->late++;
+		}
 		for (i = 16; i < 12 + PAYLOAD; i++)
 			if (p[i] != (uint8_t)(idx ^ s->other->name[0]))
 				break;
@@ -164,8 +182,11 @@ phone_send(struct side *s)
 	p[14] = (idx >> 8) & 0xff, p[15] = idx & 0xff;
 	memset(p + 16, (uint8_t)(idx ^ s->name[0]), PAYLOAD - 4);
 	if (sendto(s->phone, p, sizeof(p), 0, (struct sockaddr *)&to,
-		sizeof(to)) == (ssize_t)sizeof(p))
+		sizeof(to)) == (ssize_t)sizeof(p)) {
+		if (idx < s->nsend)
+			s->send_us[idx] = turnclient_now_us();
 		s->sent++;
+	}
 	if (idx % 50 == 0 && rtcp_len >= 16) {
 		/* A softphone's SR clock moves: one second per SR. */
 		rtcp_pkt[11]++;
@@ -195,6 +216,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(ev_stop, &tv);
 		return;
 	}
+	/* hold: alice holds bob (sendonly) for 1 s from the 2nd second. */
+	if (strcmp(mode, "hold") == 0 && ticks == 100)
+		media_set_direction(sides[0].m, MEDIA_DIR_SENDONLY);
+	if (strcmp(mode, "hold") == 0 && ticks == 150)
+		media_set_direction(sides[0].m, MEDIA_DIR_SENDRECV);
 	phone_send(&sides[0]);
 	phone_send(&sides[1]);
 }
@@ -206,12 +232,22 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* The bindings had time to settle: the phones start sending. */
+static void
+start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, 20000 };
+
+	printf("media_started\n");
+	event_add(ev_tick, &tv);
+}
+
 /* Connect the two sides once both relays exist. */
 static void
 start_relay(void)
 {
 	char addr[MEDIA_ADDR_MAX], crypto[MEDIA_CRYPTO_MAX + 4];
-	struct timeval tv = { 0, 20000 };
+	struct timeval settle = { 1, 0 };
 	const char *why;
 	uint16_t port;
 	int i;
@@ -240,11 +276,15 @@ start_relay(void)
 		event_base_loopexit(base, NULL);
 		return;
 	}
-	/* Give the ChannelBinds a moment before the media starts. */
+	/*
+	 * Give both sides' CreatePermission and ChannelBind time to reach
+	 * coturn through tor before media flows: a packet that reaches a
+	 * relay before its permission is dropped there (as at the start of
+	 * any call; here every packet must arrive).
+	 */
 	ev_tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	ev_stop = event_new(base, -1, 0, stop_cb, NULL);
-	tv.tv_usec = 20000;
-	event_add(ev_tick, &tv);
+	event_base_once(base, -1, EV_TIMEOUT, start_cb, NULL, &settle);
 }
 
 /* A media object is ready or failed. */
@@ -326,10 +366,15 @@ main(int argc, char **argv)
 	cfg.password = argv[5];
 	cfg.warm = false;
 	cfg.max_delay_ms = 0; /* every packet must arrive: no shedding */
-	cfg.connect_timeout_ms = 30000;
+	/* alloc: error cases; a closed port through tor may take a while. */
+	cfg.connect_timeout_ms = strcmp(mode, "alloc") == 0 ? 12000 : 30000;
 	sides[0].name = "alice";
 	sides[1].name = "bob";
 	sides[0].other = &sides[1];
+	for (i = 0; i < 2; i++) {
+		sides[i].nsend = (size_t)seconds * 50 + 64;
+		sides[i].send_us = calloc(sides[i].nsend, sizeof(uint64_t));
+	}
 	sides[1].other = &sides[0];
 	for (i = 0; i < 2; i++) {
 		sides[i].pool = turnpool_new(base, &cfg);
@@ -348,16 +393,20 @@ main(int argc, char **argv)
 		printf("error timed out waiting for the relays\n");
 		failed = 2;
 	}
-	for (i = 0; !failed && strcmp(mode, "relay") == 0 && i < 2; i++) {
+	for (i = 0; !failed && strcmp(mode, "alloc") != 0 && i < 2; i++) {
 		struct side *s = &sides[i], *o = s->other;
 
 		media_get_stats(s->m, &st);
 		printf("%s sent %u rtcp_sent %u\n", s->name, s->sent,
 		    s->rtcp_sent);
 		printf("%s recv %u bad_order %u bad_payload %u "
-		       "not_rewritten %u rtcp_recv %u rtcp_leak %u\n",
+		       "not_rewritten %u rtcp_recv %u rtcp_leak %u gaps %u "
+		       "late %u max_latency_ms %llu\n",
 		    s->name, s->recv, s->bad_order, s->bad_payload,
-		    s->not_rewritten, s->rtcp_recv, s->rtcp_leak);
+		    s->not_rewritten, s->rtcp_recv, s->rtcp_leak, s->gaps,
+		    s->late, (unsigned long long)(s->max_lat_us / 1000));
+		printf("%s drop_direction %llu\n", s->name,
+		    (unsigned long long)st.drop_direction);
 		printf("%s refreshes %llu drop_garbage %llu drop_queue %llu "
 		       "drop_srtp %llu drop_foreign %llu rtp_to_peer %llu "
 		       "rtp_from_peer %llu rtt_ms %u rtt_samples %llu "
@@ -371,9 +420,20 @@ main(int argc, char **argv)
 		    (unsigned long long)st.rtp_from_peer, st.rtt_ms,
 		    (unsigned long long)st.rtt_samples,
 		    (unsigned long long)st.turn_stale_nonces);
-		if (o->recv != s->sent || o->bad_order || o->bad_payload ||
-		    o->not_rewritten || o->rtcp_leak ||
-		    o->rtcp_recv < s->rtcp_sent)
+		if (o->bad_order || o->bad_payload || o->not_rewritten ||
+		    o->rtcp_leak)
+			failed = 1;
+		/* relay: lossless; stall (tor stopped for a while): most. */
+		if (strcmp(mode, "relay") == 0 &&
+		    (o->recv != s->sent || o->rtcp_recv < s->rtcp_sent))
+			failed = 1;
+		if (strcmp(mode, "stall") == 0 && o->recv < s->sent / 2)
+			failed = 1;
+		/* hold: bob's audio to alice stops for 1 s, alice's goes on. */
+		if (strcmp(mode, "hold") == 0 &&
+		    (i == 0 ? o->recv != s->sent
+			    : o->gaps < 40 || o->gaps > 60 ||
+				o->recv + o->gaps != s->sent))
 			failed = 1;
 	}
 	for (i = 0; i < 2; i++) {
@@ -394,6 +454,8 @@ main(int argc, char **argv)
 	if (ev_stop != NULL)
 		event_free(ev_stop);
 	event_base_free(base);
+	free(sides[0].send_us);
+	free(sides[1].send_us);
 	printf("result %s\n", failed ? "fail" : "ok");
 	return failed;
 }
