@@ -1,5 +1,6 @@
 /*
- * Benchmark: microseconds per leak-check scan of a 1.2 KB INVITE with SDP,
+ * Benchmark: microseconds of CPU time (not wall time: the machine is
+ * shared) per leak-check scan of a 1.2 KB INVITE with SDP,
  * with a machine's worth of secrets loaded (addresses, names, software).
  */
 #include "config.h"
@@ -93,16 +94,16 @@ main(void)
 		fprintf(stderr, "bench_leakcheck: the clean INVITE fails\n");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
 	for (i = 0; i < n; i++)
 		if (leakcheck_scan(lc, invite, sizeof(invite) - 1, allowed,
 			1) != LEAKCHECK_PASS)
 			return 1;
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
 	us = ((double)(b.tv_sec - a.tv_sec) * 1e6 +
 		 (double)(b.tv_nsec - a.tv_nsec) / 1e3) /
 	    (double)n;
-	printf("leakcheck: INVITE with SDP (%zu bytes): %.2f us per scan, "
+	printf("leakcheck: INVITE with SDP (%zu bytes): %.2f us CPU per scan, "
 	       "%.0f MB/s\n",
 	    sizeof(invite) - 1, us, (double)(sizeof(invite) - 1) / us);
 	leakcheck_free(lc);

@@ -25,9 +25,10 @@
 #include "sipsan.h"
 #include "xmalloc.h"
 
-#define ONION "etsrfefoxh66b3kgwnfhk6yfpfbfjtpmg55bxagai4h2vdplidbkh5ad.onion"
-#define PEER  "rkgkzvsrpwvy4sqmkqjmyovkdaxyxhzhtkabsh6ltqeyhxurpzwxomqd.onion"
-#define RELAY "198.51.100.7"
+#define ONION	     "etsrfefoxh66b3kgwnfhk6yfpfbfjtpmg55bxagai4h2vdplidbkh5ad.onion"
+#define PEER	     "rkgkzvsrpwvy4sqmkqjmyovkdaxyxhzhtkabsh6ltqeyhxurpzwxomqd.onion"
+#define RELAY	     "198.51.100.7"
+#define BENCH_ROUNDS 5
 
 static const char *const bench_files[] = {
 	"tests/corpus/rfc3665/3_1-F1-INVITE.sip",
@@ -57,6 +58,13 @@ bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The smaller of two times. */
+static double
+bench_min(double a, double b)
+{
+	return a < b ? a : b;
 }
 
 /* Read a file below ONIONSIP_SRCDIR (or .). */
@@ -149,6 +157,7 @@ bench_one(struct bench *b, const char *rel, long iters)
 	char *data = bench_read(rel, &len);
 	double t0, t_parse, t_san, t_all;
 	long i;
+	int r;
 
 	m = bench_parse(data, len);
 	if (m == NULL ||
@@ -160,22 +169,29 @@ bench_one(struct bench *b, const char *rel, long iters)
 		free(data);
 		return;
 	}
-	t0 = bench_now();
-	for (i = 0; i < iters; i++)
-		sipmsg_free(bench_parse(data, len));
-	t_parse = (bench_now() - t0) / (double)iters;
-	t0 = bench_now();
-	for (i = 0; i < iters; i++)
-		sipsan_rewrite(m, SIPSAN_TO_NETWORK, &b->leg, &b->out, &res);
-	t_san = (bench_now() - t0) / (double)iters;
-	t0 = bench_now();
-	for (i = 0; i < iters; i++) {
-		struct sipmsg *mm = bench_parse(data, len);
+	/* The best of BENCH_ROUNDS rounds: the machine is shared. */
+	t_parse = t_san = t_all = 1e9;
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		t0 = bench_now();
+		for (i = 0; i < iters; i++)
+			sipmsg_free(bench_parse(data, len));
+		t_parse =
+		    bench_min(t_parse, (bench_now() - t0) / (double)iters);
+		t0 = bench_now();
+		for (i = 0; i < iters; i++)
+			sipsan_rewrite(
+			    m, SIPSAN_TO_NETWORK, &b->leg, &b->out, &res);
+		t_san = bench_min(t_san, (bench_now() - t0) / (double)iters);
+		t0 = bench_now();
+		for (i = 0; i < iters; i++) {
+			struct sipmsg *mm = bench_parse(data, len);
 
-		sipsan_rewrite(mm, SIPSAN_TO_NETWORK, &b->leg, &b->out, &res);
-		sipmsg_free(mm);
+			sipsan_rewrite(
+			    mm, SIPSAN_TO_NETWORK, &b->leg, &b->out, &res);
+			sipmsg_free(mm);
+		}
+		t_all = bench_min(t_all, (bench_now() - t0) / (double)iters);
 	}
-	t_all = (bench_now() - t0) / (double)iters;
 	printf("%-44s %5zu B -> %5zu B  parse %6.2f us  sanitize %6.2f us  "
 	       "total %6.2f us  (%.0f msg/s)\n",
 	    rel, len, b->out.len, t_parse * 1e6, t_san * 1e6, t_all * 1e6,
@@ -194,10 +210,11 @@ main(int argc, char **argv)
 	if (iters <= 0)
 		iters = 20000;
 	bench_init(&b);
-	printf("bench_sanitize: %ld iterations each; parse = frame + libre "
-	       "decode + validation,\nsanitize = re-origination + SDP "
-	       "rewrite + leak check (no decode), total = both\n",
-	    iters);
+	printf(
+	    "bench_sanitize: best of %d rounds of %ld; parse = frame + libre "
+	    "decode + validation,\nsanitize = re-origination + SDP "
+	    "rewrite + leak check (no decode), total = both\n",
+	    BENCH_ROUNDS, iters);
 	for (i = 0; i < sizeof(bench_files) / sizeof(bench_files[0]); i++)
 		bench_one(&b, bench_files[i], iters);
 	buf_free(&b.out);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "call.h"
 #include "daemon.h"
 #include "daemon_calls.h"
@@ -21,6 +23,7 @@ static struct {
 	struct turnpool *pool;
 	bool have_onion_listener;
 	bool stopping;
+	struct event *ev_release;
 } dc;
 
 /* Take the onion service's listener once the tor module has bound it. */
@@ -116,14 +119,34 @@ daemon_calls_start(struct daemon *d)
 		daemon_calls_start_pool();
 }
 
-/* Every call has ended: now tor may stop. */
+/* The relays' releases had their moment: now tor may stop. */
+static void
+daemon_calls_released_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	event_free(dc.ev_release);
+	dc.ev_release = NULL;
+	daemon_tor_stop(d);
+	daemon_stopped(d);
+}
+
+/*
+ * Every call has ended (their media objects freed, which releases their
+ * TURN allocations): release the warm one too, and give the releases a
+ * moment to leave through tor before it stops.
+ */
 static void
 daemon_calls_done(void *arg)
 {
 	struct daemon *d = arg;
+	struct timeval tv = { 0, DAEMON_CALLS_RELEASE_MS * 1000 };
 
-	daemon_tor_stop(d);
-	daemon_stopped(d);
+	turnpool_free(dc.pool);
+	dc.pool = NULL;
+	call_table_set_pool(dc.t, NULL);
+	dc.ev_release = evtimer_new(d->base, daemon_calls_released_cb, d);
+	evtimer_add(dc.ev_release, &tv);
 }
 
 /* End every call (BYE), then stop tor. */
@@ -146,6 +169,8 @@ void
 daemon_calls_free(void)
 {
 	tor_off_change(daemon_calls_tor_cb, NULL);
+	if (dc.ev_release != NULL)
+		event_free(dc.ev_release);
 	call_table_free(dc.t);
 	turnpool_free(dc.pool);
 	leakcheck_free(dc.lc);

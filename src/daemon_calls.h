@@ -8,6 +8,8 @@
 #ifndef ONIONSIP_DAEMON_CALLS_H
 #define ONIONSIP_DAEMON_CALLS_H
 
+#define DAEMON_CALLS_RELEASE_MS 300 /* for TURN releases to leave at exit */
+
 struct daemon;
 
 void daemon_calls_start(struct daemon *d);

@@ -40,14 +40,29 @@ static struct {
 	int poll_count;
 	bool announced;
 	bool stopping;
+	bool stopped;
 	bool published;
 	int progress;
 	time_t progress_at;
 	bool stall_warned;
 	struct log_ratelim warn_rl;
+	time_t newnym_at;
+	uint16_t socks_port; /* our tor's SocksPort, kept across restarts */
+	bool no_circuits;
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
+
+/* Tell the daemon we have stopped, once, whichever path gets here first. */
+static void
+daemon_tor_stopped(void)
+{
+	if (dt.stopped)
+		return;
+	dt.stopped = true;
+	daemon_stopped(dt.d);
+}
+
 static void daemon_tor_lost(const char *why);
 
 /* Try again in a while, backing off. */
@@ -241,18 +256,32 @@ daemon_tor_publish(void)
 static void
 daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 {
+	const struct settings *set = &dt.d->set;
 	struct sockaddr_storage ss;
+	uint16_t prefer;
 	socklen_t len;
+	int rc = -1;
 
 	if (r == NULL)
 		return;
-	if (r->code != 250 || r->nlines < 1 ||
-	    strncmp(r->lines[0].text, "net/listeners/socks=", 20) != 0 ||
-	    torctl_parse_addrport(r->lines[0].text + 20, &ss, &len) != 0) {
-		daemon_tor_lost("tor has no usable SocksPort");
+	prefer =
+	    set->tor_mode == SETTINGS_TOR_EXTERNAL ? set->tor_socks_port : 0;
+	if (r->code == 250 && r->nlines >= 1 &&
+	    strncmp(r->lines[0].text, "net/listeners/socks=", 20) == 0)
+		rc =
+		    torctl_pick_socks(r->lines[0].text + 20, prefer, &ss, &len);
+	if (rc < 0) {
+		daemon_tor_lost("tor has no SocksPort on an address");
 		return;
 	}
+	/* The control port's own tor knows best where its SocksPort is. */
+	if (rc == 1)
+		log_warnx("tor: TorSocksPort %u is not one of this tor's "
+			  "SocksPorts; using port %u that tor reports",
+		    prefer, ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	tor_set_socks_addr((struct sockaddr *)&ss, len);
+	if (set->tor_mode == SETTINGS_TOR_LAUNCH)
+		dt.socks_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	daemon_tor_publish();
 }
 
@@ -260,19 +289,8 @@ daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 static void
 daemon_tor_bootstrapped(void)
 {
-	struct sockaddr_in sin;
-
 	log_progress_done();
 	log_info("tor: bootstrapped");
-	if (dt.d->set.tor_mode == SETTINGS_TOR_EXTERNAL) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin.sin_port = htons(dt.d->set.tor_socks_port);
-		tor_set_socks_addr((struct sockaddr *)&sin, sizeof(sin));
-		daemon_tor_publish();
-		return;
-	}
 	if (torctl_command(dt.ctl, "GETINFO net/listeners/socks",
 		daemon_tor_socks_cb, NULL) != 0)
 		daemon_tor_lost("control connection closed");
@@ -328,9 +346,25 @@ daemon_tor_phase_cb(struct torctl *tc, const struct torreply *r, void *arg)
 static void
 daemon_tor_event_cb(struct torctl *tc, const struct torreply *r, void *arg)
 {
-	if (r->nlines > 0 &&
-	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) == 0)
-		daemon_tor_progress(r->lines[0].text);
+	const char *text;
+
+	if (r->nlines == 0 ||
+	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) != 0)
+		return;
+	text = r->lines[0].text;
+	/* Ready but cut off (the machine went offline): say so once. */
+	if (strstr(text, " CIRCUIT_NOT_ESTABLISHED") != NULL) {
+		if (!dt.no_circuits)
+			log_warnx(
+			    "tor: cannot build circuits; calls fail until "
+			    "the network is back");
+		dt.no_circuits = true;
+	} else if (strstr(text, " CIRCUIT_ESTABLISHED") != NULL) {
+		if (dt.no_circuits)
+			log_notice("tor: circuits again");
+		dt.no_circuits = false;
+	} else
+		daemon_tor_progress(text);
 }
 
 /* A plain command that must answer 250. */
@@ -343,6 +377,7 @@ daemon_tor_ok_cb(struct torctl *tc, const struct torreply *r, void *arg)
 
 static char msg_takeownership[] = "tor refused TAKEOWNERSHIP";
 static char msg_setevents[] = "tor refused SETEVENTS";
+static char msg_newnym[] = "tor refused SIGNAL NEWNYM";
 
 /* Authenticated: own tor, listen for bootstrap, ask where it is. */
 static void
@@ -429,7 +464,7 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 	size_t tl = strlen(tail);
 
 	if (dt.stopping) {
-		daemon_stopped(dt.d);
+		daemon_tor_stopped();
 		return;
 	}
 	log_progress_done();
@@ -446,6 +481,12 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 			;
 		log_warnx("tor said: %s",
 		    log_escape(esc, sizeof(esc), p, (size_t)(end - p)));
+	}
+	/* A kept SocksPort someone else took meanwhile: let tor pick. */
+	if (tor_state() == TOR_STARTING && dt.socks_port != 0) {
+		log_info("tor: SocksPort %u not usable; letting tor pick one",
+		    dt.socks_port);
+		dt.socks_port = 0;
 	}
 	evtimer_del(dt.ev_poll);
 	daemon_tor_lost(why);
@@ -478,7 +519,7 @@ daemon_tor_begin(void)
 		dt.proc = NULL;
 	}
 	log_progress("tor: starting");
-	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir,
+	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir, dt.socks_port,
 	    daemon_tor_exit_cb, NULL, err, sizeof(err));
 	if (dt.proc == NULL) {
 		log_progress_done();
@@ -507,7 +548,7 @@ daemon_tor_lost(const char *why)
 	daemon_tor_drop_ctl();
 	if (dt.stopping) {
 		if (dt.proc == NULL || !torproc_running(dt.proc))
-			daemon_stopped(dt.d);
+			daemon_tor_stopped();
 		return;
 	}
 	/* Several paths report one loss (commands, auth, the connection,
@@ -546,6 +587,27 @@ daemon_tor_watch_cb(evutil_socket_t fd, short what, void *arg)
 	    dt.progress < 0 ? 0 : dt.progress, DAEMON_TOR_STALL);
 }
 
+/*
+ * A call failed at an onion service's introduction or rendezvous. When the
+ * service restarted, our tor may still use its old descriptor: NEWNYM
+ * makes tor forget onion-service client state (and use fresh circuits for
+ * new streams), so the caller's next try can work. At most once per
+ * DAEMON_TOR_NEWNYM_GAP seconds.
+ */
+static void
+daemon_tor_onion_failure(enum socks5_reason reason)
+{
+	time_t now = time(NULL);
+
+	if (dt.ctl == NULL || !tor_ready() ||
+	    now - dt.newnym_at < DAEMON_TOR_NEWNYM_GAP)
+		return;
+	dt.newnym_at = now;
+	log_info("tor: %s; asking tor for fresh onion-service state",
+	    socks5_reason_str(reason));
+	torctl_command(dt.ctl, "SIGNAL NEWNYM", daemon_tor_ok_cb, msg_newnym);
+}
+
 /* Start the tor side of the daemon (from daemon_start()). */
 void
 daemon_tor_start(struct daemon *d)
@@ -566,6 +628,7 @@ daemon_tor_start(struct daemon *d)
 	    0)
 		fatalx("onion key: %s", err);
 	tor_init(d->base);
+	tor_set_onion_failure_hook(daemon_tor_onion_failure);
 	tor_set_onion(dt.key.address, d->set.onion_virtual_port);
 	dt.ev_retry = evtimer_new(d->base, daemon_tor_retry_cb, NULL);
 	dt.ev_poll = evtimer_new(d->base, daemon_tor_poll_cb, NULL);
@@ -587,7 +650,7 @@ daemon_tor_del_cb(struct torctl *tc, const struct torreply *r, void *arg)
 	if (dt.proc != NULL && torproc_running(dt.proc))
 		torproc_stop(dt.proc); /* daemon_tor_exit_cb() finishes */
 	else
-		daemon_stopped(dt.d);
+		daemon_tor_stopped();
 }
 
 /* Stop: withdraw the onion service, then stop our tor. */
@@ -613,7 +676,7 @@ daemon_tor_stop(struct daemon *d)
 	if (dt.proc != NULL && torproc_running(dt.proc))
 		torproc_stop(dt.proc);
 	else
-		daemon_stopped(d);
+		daemon_tor_stopped();
 }
 
 /* Free everything (after the loop). */

@@ -13,6 +13,7 @@
 #define DAEMON_TOR_CONTROL_WAIT 30  /* seconds for tor to open its port */
 #define DAEMON_TOR_STALL	60  /* seconds of no bootstrap progress */
 #define DAEMON_TOR_POLL_MS	100 /* polling tor's control-port file */
+#define DAEMON_TOR_NEWNYM_GAP	10  /* seconds between NEWNYMs at most */
 
 struct daemon;
 

@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #define LEAKCHECK_MAX_NEEDLE  256 /* bytes of one name or software string */
 #define LEAKCHECK_MAX_ALLOWED 16  /* relay addresses of one call */
 #define LEAKCHECK_MAX_RUN     64  /* longest run tried as an IP literal */
+#define LEAKCHECK_MAX_OWN     8	  /* words of leakcheck_allow_word() */
 
 /* An address in binary: IPv4 as the last 4 bytes of an IPv4-mapped one. */
 struct leakcheck_addr {
@@ -36,6 +36,7 @@ struct leakcheck_needle {
 	char *s; /* lower-case */
 	size_t len;
 	bool word; /* must stand alone: no letter or digit either side */
+	bool off;  /* made void by leakcheck_allow_word() */
 	enum leakcheck_verdict verdict;
 	int next; /* next needle with the same first byte, or -1 */
 };
@@ -45,32 +46,58 @@ struct leakcheck {
 	size_t naddrs;
 	struct leakcheck_needle needles[LEAKCHECK_MAX_NEEDLES];
 	size_t nneedles;
-	int first[256]; /* needle chains by first byte */
+	int first[2][256]; /* needle chains by kind (word?) and first byte */
+	char *own[LEAKCHECK_MAX_OWN]; /* words onionsip writes for this user */
+	size_t nown;
 };
 
 /*
  * Words onionsip itself writes into messages toward the network: SIP
- * methods, header names, URI parameters, SDP line values and attribute
- * names, codec names. A host name or software token equal to one of them
- * is not searched for as a word of its own, or every message would be
- * refused (a machine called "audio" could make no call). Such a word says
- * nothing about the machine where onionsip writes it, and onionsip writes
- * nothing else from the softphone's text, so the loss is small; longer
- * forms (the whole FQDN, the whole User-Agent) are still searched.
+ * methods, header names, URI and digest parameters, reason phrases, SDP
+ * line values and attribute names, codec and SRTP suite parts. A host name or
+ * software token equal to one of them is not searched for as a word of its own,
+ * or every message would be refused (a machine called "audio" could make no
+ * call). Such a word says nothing about the machine where onionsip writes it,
+ * and onionsip writes nothing else from the softphone's text, so the loss is
+ * small; longer forms (the whole FQDN, the whole User-Agent) are still
+ * searched.
  */
-static const char *const leakcheck_vocabulary[] = { "ack", "accept", "active",
-	"alert", "allow", "application", "audio", "avp", "avpf", "branch",
-	"bye", "call", "cancel", "contact", "content", "control", "crypto",
-	"cseq", "disposition", "encoding", "event", "events", "expires", "fmtp",
-	"from", "g722", "inactive", "info", "inline", "invite", "length", "lr",
-	"max", "maxptime", "media", "message", "min", "mux", "notify", "onion",
-	"options", "opus", "pcma", "pcmu", "prack", "proxy", "ptime", "publish",
-	"reason", "record", "recvonly", "refer", "register", "replaces",
-	"require", "route", "rport", "rtcp", "rtp", "rtpmap", "savp", "sdp",
-	"sendonly", "sendrecv", "session", "sip", "sips", "subscribe",
-	"supported", "tag", "tcp", "telephone", "timer", "tls", "transport",
-	"trying", "turn", "type", "udp", "unsupported", "update", "user", "via",
-	"video", "warning" };
+static const char *const leakcheck_vocabulary[] = { "accept", "acceptable",
+	"accepted", "ack", "active", "address", "aes", "after", "agent",
+	"agreement", "alert", "algorithm", "allow", "allowed", "alternative",
+	"ambiguous", "anonymity", "anonymous", "anywhere", "application",
+	"audio", "auth", "authenticate", "authentication", "authorization",
+	"avp", "avpf", "bad", "being", "branch", "breadth", "brief", "busy",
+	"bye", "call", "cancel", "character", "choices", "cnonce", "code",
+	"conditional", "consent", "contact", "content", "control", "credential",
+	"crypto", "cseq", "decline", "detected", "dialog", "digest",
+	"disallowed", "disposition", "does", "duplicate", "early", "encoding",
+	"end", "entity", "error", "event", "events", "everywhere", "exceeded",
+	"exist", "expires", "extension", "failed", "failure", "first", "fmtp",
+	"folding", "forbidden", "forwarded", "forwards", "found", "from",
+	"g722", "gateway", "gone", "header", "headers", "here", "hmac", "hop",
+	"hops", "host", "identity", "implemented", "inactive", "incomplete",
+	"info", "inline", "internal", "interval", "invalid", "invite", "ip4",
+	"ip6", "lacks", "large", "length", "line", "long", "loop", "lr", "many",
+	"max", "maxptime", "md5", "media", "memory", "message", "method", "min",
+	"mismatch", "missing", "moved", "multiple", "mux", "name", "needed",
+	"nonce", "not", "notification", "notify", "number", "onion", "opaque",
+	"options", "opus", "out", "outbound", "package", "pair", "parameter",
+	"past", "payment", "pcma", "pcmu", "pending", "permanently", "phrase",
+	"prack", "precondition", "priority", "progress", "provide", "proxy",
+	"ptime", "publish", "push", "qop", "queued", "quote", "quoted", "realm",
+	"reason", "record", "recvonly", "refer", "referrer", "refused",
+	"register", "rejected", "replaces", "request", "require", "required",
+	"resource", "response", "retry", "ringing", "route", "rport", "rtcp",
+	"rtcp-mux", "rtp", "rtpmap", "savp", "scheme", "sdp", "security",
+	"sendonly", "sendrecv", "server", "service", "session", "sha1", "sip",
+	"sips", "small", "start", "status", "subscribe", "support", "supported",
+	"tag", "tcp", "telephone", "telephone-event", "temporarily",
+	"terminated", "the", "time", "timeout", "timer", "tls", "too",
+	"transport", "trying", "turn", "type", "udp", "unauthorized",
+	"unavailable", "undecipherable", "unknown", "unsupported",
+	"unterminated", "unwanted", "update", "uri", "use", "user", "username",
+	"version", "via", "video", "warning", "www", "zero" };
 
 /* Whether name (lower case) is a word onionsip writes itself. */
 static bool
@@ -86,19 +113,59 @@ leakcheck_is_vocabulary(const char *name)
 	return false;
 }
 
-/* Whether c is a letter or digit: what word-bounded needles may not touch. */
-static bool
-leakcheck_isalnum(unsigned char c)
+#define LEAKCHECK_C_ALNUM  0x01
+#define LEAKCHECK_C_DIGIT  0x02
+#define LEAKCHECK_C_XDIGIT 0x04
+#define LEAKCHECK_C_IP	   0x08 /* may be part of an IP literal's text */
+#define LEAKCHECK_C_UPPER  0x10
+
+/* ASCII classes, whatever the locale: one load per byte in the scan. */
+static const unsigned char leakcheck_cls[256] = {
+	['0' ... '9'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_DIGIT |
+	    LEAKCHECK_C_XDIGIT | LEAKCHECK_C_IP,
+	['a' ... 'f'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_XDIGIT | LEAKCHECK_C_IP,
+	['A' ... 'F'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_XDIGIT |
+	    LEAKCHECK_C_IP | LEAKCHECK_C_UPPER,
+	['g' ... 'z'] = LEAKCHECK_C_ALNUM,
+	['G' ... 'Z'] = LEAKCHECK_C_ALNUM | LEAKCHECK_C_UPPER,
+	[':'] = LEAKCHECK_C_IP,
+	['.'] = LEAKCHECK_C_IP,
+};
+
+/* ASCII lower case. */
+static inline unsigned char
+leakcheck_lower(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z');
+	return leakcheck_cls[c] & LEAKCHECK_C_UPPER ? (unsigned char)(c | 0x20)
+						    : c;
+}
+
+/* An ASCII digit. */
+static inline bool
+leakcheck_isdigit(unsigned char c)
+{
+	return (leakcheck_cls[c] & LEAKCHECK_C_DIGIT) != 0;
+}
+
+/* An ASCII hex digit. */
+static inline bool
+leakcheck_isxdigit(unsigned char c)
+{
+	return (leakcheck_cls[c] & LEAKCHECK_C_XDIGIT) != 0;
 }
 
 /* Whether c may be part of an IP literal's text. */
-static bool
+static inline bool
 leakcheck_isipchar(unsigned char c)
 {
-	return isxdigit(c) || c == ':' || c == '.';
+	return (leakcheck_cls[c] & LEAKCHECK_C_IP) != 0;
+}
+
+/* Whether c is a letter or digit: what word-bounded needles may not touch. */
+static inline bool
+leakcheck_isalnum(unsigned char c)
+{
+	return (leakcheck_cls[c] & LEAKCHECK_C_ALNUM) != 0;
 }
 
 /* An empty check (no secrets yet). */
@@ -121,6 +188,8 @@ leakcheck_free(struct leakcheck *lc)
 		return;
 	for (i = 0; i < lc->nneedles; i++)
 		free(lc->needles[i].s);
+	for (i = 0; i < lc->nown; i++)
+		free(lc->own[i]);
 	explicit_bzero(lc, sizeof(*lc));
 	free(lc);
 }
@@ -138,7 +207,7 @@ leakcheck_add_needle(struct leakcheck *lc, const char *s, size_t len, bool word,
 		return -1;
 	low = xmalloc(len + 1);
 	for (i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)s[i]);
+		low[i] = (char)leakcheck_lower((unsigned char)s[i]);
 	low[len] = '\0';
 	for (i = 0; i < lc->nneedles; i++) {
 		n = &lc->needles[i];
@@ -157,8 +226,8 @@ leakcheck_add_needle(struct leakcheck *lc, const char *s, size_t len, bool word,
 	n->len = len;
 	n->word = word;
 	n->verdict = verdict;
-	n->next = lc->first[(unsigned char)low[0]];
-	lc->first[(unsigned char)low[0]] = (int)lc->nneedles;
+	n->next = lc->first[word][(unsigned char)low[0]];
+	lc->first[word][(unsigned char)low[0]] = (int)lc->nneedles;
 	lc->nneedles++;
 	return 0;
 }
@@ -238,12 +307,43 @@ leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa)
 }
 
 /*
+ * Add one of the machine's hardware (MAC) addresses: EUI-64 IPv6 addresses
+ * and version-1 UUIDs carry it. Searched for as 12 hex digits and with ':'
+ * or '-' between the bytes. An all-zero address (loopback) is skipped.
+ */
+int
+leakcheck_add_mac(struct leakcheck *lc, const unsigned char mac[6])
+{
+	static const char seps[] = { ':', '-' };
+	char text[20];
+	size_t i, k;
+
+	for (i = 0; i < 6 && mac[i] == 0; i++)
+		;
+	if (i == 6)
+		return 1;
+	for (i = 0; i < 6; i++)
+		snprintf(text + 2 * i, 3, "%02x", mac[i]);
+	if (leakcheck_add_needle(
+		lc, text, 12, false, LEAKCHECK_LOCAL_ADDRESS) == -1)
+		return -1;
+	for (k = 0; k < sizeof(seps); k++) {
+		for (i = 0; i < 6; i++)
+			snprintf(text + 3 * i, 4, "%02x%c", mac[i], seps[k]);
+		if (leakcheck_add_needle(
+			lc, text, 17, false, LEAKCHECK_LOCAL_ADDRESS) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Whether a word (lower case) is searched for on its own: long enough, not
- * all digits (it would match ports and payload types) and not in the
- * vocabulary.
+ * all digits (it would match ports and payload types), not in the
+ * vocabulary and not one of the words the caller writes itself.
  */
 static bool
-leakcheck_searchable(const char *w, size_t len)
+leakcheck_searchable(const struct leakcheck *lc, const char *w, size_t len)
 {
 	char buf[LEAKCHECK_MAX_NEEDLE + 1];
 	size_t i;
@@ -252,11 +352,14 @@ leakcheck_searchable(const char *w, size_t len)
 	if (len < LEAKCHECK_MIN_NAME || len > LEAKCHECK_MAX_NEEDLE)
 		return false;
 	for (i = 0; i < len; i++) {
-		buf[i] = (char)tolower((unsigned char)w[i]);
-		if (!isdigit((unsigned char)w[i]))
+		buf[i] = (char)leakcheck_lower((unsigned char)w[i]);
+		if (!leakcheck_isdigit((unsigned char)w[i]))
 			digits = false;
 	}
 	buf[len] = '\0';
+	for (i = 0; i < lc->nown; i++)
+		if (strcmp(buf, lc->own[i]) == 0)
+			return false;
 	return !digits && !leakcheck_is_vocabulary(buf);
 }
 
@@ -282,7 +385,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
 			return -1;
-	if (leakcheck_searchable(name, len)) {
+	if (leakcheck_searchable(lc, name, len)) {
 		if (leakcheck_add_needle(
 			lc, name, len, true, LEAKCHECK_HOST_NAME) == -1)
 			return -1;
@@ -290,7 +393,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 	}
 	if ((dot = memchr(name, '.', len)) != NULL) {
 		i = (size_t)(dot - name);
-		if (leakcheck_searchable(name, i)) {
+		if (leakcheck_searchable(lc, name, i)) {
 			if (leakcheck_add_needle(
 				lc, name, i, true, LEAKCHECK_HOST_NAME) == -1)
 				return -1;
@@ -299,7 +402,7 @@ leakcheck_add_name(struct leakcheck *lc, const char *name)
 		/* The domain only if it is itself dotted: "lan" alone is not.
 		 */
 		if (memchr(dot + 1, '.', len - i - 1) != NULL &&
-		    leakcheck_searchable(dot + 1, len - i - 1)) {
+		    leakcheck_searchable(lc, dot + 1, len - i - 1)) {
 			if (leakcheck_add_needle(lc, dot + 1, len - i - 1, true,
 				LEAKCHECK_HOST_NAME) == -1)
 				return -1;
@@ -327,14 +430,15 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 		return 1;
 	if (len > LEAKCHECK_MAX_NEEDLE)
 		len = LEAKCHECK_MAX_NEEDLE;
-	if (leakcheck_searchable(software, len)) {
+	if (leakcheck_searchable(lc, software, len)) {
 		if (leakcheck_add_needle(
 			lc, software, len, false, LEAKCHECK_SOFTWARE) == -1)
 			return -1;
 		added = 1;
 	}
 	for (i = 0; i < len; i = j) {
-		if (!isalpha((unsigned char)software[i])) {
+		if (!leakcheck_isalnum((unsigned char)software[i]) ||
+		    leakcheck_isdigit((unsigned char)software[i])) {
 			j = i + 1;
 			continue;
 		}
@@ -345,7 +449,7 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 			;
 		if ((i == 0 ||
 			!leakcheck_isalnum((unsigned char)software[i - 1])) &&
-		    leakcheck_searchable(software + i, j - i)) {
+		    leakcheck_searchable(lc, software + i, j - i)) {
 			if (leakcheck_add_needle(lc, software + i, j - i, true,
 				LEAKCHECK_SOFTWARE) == -1)
 				return -1;
@@ -353,6 +457,31 @@ leakcheck_add_software(struct leakcheck *lc, const char *software)
 		}
 	}
 	return added ? 0 : 1;
+}
+
+/*
+ * A word onionsip writes itself for this user (the SIP user name, a display
+ * name): names and software words equal to it are not searched for, now or
+ * later. 0, or -1 if the list is full or the word is empty.
+ */
+int
+leakcheck_allow_word(struct leakcheck *lc, const char *word)
+{
+	size_t len = strlen(word), i;
+	char *low;
+
+	if (len == 0 || len > LEAKCHECK_MAX_NEEDLE ||
+	    lc->nown == LEAKCHECK_MAX_OWN)
+		return -1;
+	low = xmalloc(len + 1);
+	for (i = 0; i <= len; i++)
+		low[i] = (char)leakcheck_lower((unsigned char)word[i]);
+	lc->own[lc->nown++] = low;
+	for (i = 0; i < lc->nneedles; i++)
+		if (lc->needles[i].verdict != LEAKCHECK_LOCAL_ADDRESS &&
+		    strcmp(lc->needles[i].s, low) == 0)
+			lc->needles[i].off = true;
+	return 0;
 }
 
 /* A verdict's name for logs. */
@@ -481,8 +610,8 @@ leakcheck_run_v4(const struct leakcheck_scan *sc, const char *r, size_t len)
 	bool lead0;
 
 	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)r[i]) ||
-		    (i > 0 && isdigit((unsigned char)r[i - 1])))
+		if (!leakcheck_isdigit((unsigned char)r[i]) ||
+		    (i > 0 && leakcheck_isdigit((unsigned char)r[i - 1])))
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.a[10] = a.a[11] = 0xff;
@@ -494,11 +623,11 @@ leakcheck_run_v4(const struct leakcheck_scan *sc, const char *r, size_t len)
 				j++;
 			}
 			for (k = j, val = 0; k < len && k - j < 4 &&
-			     isdigit((unsigned char)r[k]);
+			     leakcheck_isdigit((unsigned char)r[k]);
 			     k++)
 				val = val * 10 + (unsigned int)(r[k] - '0');
 			if (k == j || k - j > 3 || val > 255 ||
-			    (k < len && isdigit((unsigned char)r[k])))
+			    (k < len && leakcheck_isdigit((unsigned char)r[k])))
 				break;
 			if (k - j > 1 && r[j] == '0')
 				lead0 = true;
@@ -531,7 +660,7 @@ leakcheck_run_v6(const struct leakcheck_scan *sc, const char *r, size_t len)
 	bool hex = false;
 
 	for (i = 0; i < len; i++)
-		if (isxdigit((unsigned char)r[i]))
+		if (leakcheck_isxdigit((unsigned char)r[i]))
 			hex = true;
 	if (!hex)
 		return LEAKCHECK_PASS; /* "::" and the like say nothing */
@@ -564,30 +693,38 @@ leakcheck_run_v6(const struct leakcheck_scan *sc, const char *r, size_t len)
 	return LEAKCHECK_PASS;
 }
 
-/* Check one needle chain at position i. */
+/*
+ * Check the needles that may start at position i: substring needles
+ * anywhere, word needles only where a word starts.
+ */
 static enum leakcheck_verdict
 leakcheck_needles_at(
     const struct leakcheck *lc, const char *msg, size_t len, size_t i)
 {
 	const struct leakcheck_needle *n;
+	unsigned char c = leakcheck_lower((unsigned char)msg[i]);
+	bool start = i == 0 || !leakcheck_isalnum((unsigned char)msg[i - 1]);
 	size_t k;
-	int idx;
+	int idx, word;
 
-	for (idx = lc->first[(unsigned char)tolower((unsigned char)msg[i])];
-	     idx != -1; idx = n->next) {
-		n = &lc->needles[idx];
-		if (n->len > len - i)
-			continue;
-		if (n->word &&
-		    ((i > 0 && leakcheck_isalnum((unsigned char)msg[i - 1])) ||
-			(i + n->len < len &&
-			    leakcheck_isalnum((unsigned char)msg[i + n->len]))))
-			continue;
-		for (k = 1; k < n->len; k++)
-			if (tolower((unsigned char)msg[i + k]) != n->s[k])
-				break;
-		if (k == n->len)
-			return n->verdict;
+	for (word = 0; word < 2; word++) {
+		if (word && !start)
+			break;
+		for (idx = lc->first[word][c]; idx != -1; idx = n->next) {
+			n = &lc->needles[idx];
+			if (n->len > len - i || n->off ||
+			    (word && i + n->len < len &&
+				leakcheck_isalnum(
+				    (unsigned char)msg[i + n->len])))
+				continue;
+			for (k = 1; k < n->len; k++)
+				if (leakcheck_lower(
+					(unsigned char)msg[i + k]) !=
+				    (unsigned char)n->s[k])
+					break;
+			if (k == n->len)
+				return n->verdict;
+		}
 	}
 	return LEAKCHECK_PASS;
 }
@@ -599,7 +736,7 @@ leakcheck_scan(const struct leakcheck *lc, const char *msg, size_t len,
 {
 	struct leakcheck_scan sc;
 	enum leakcheck_verdict v;
-	size_t i, j, colons, run_end = 0;
+	size_t i, j, colons, dots, run_end = 0;
 
 	sc.lc = lc;
 	sc.nallowed = 0;
@@ -610,19 +747,21 @@ leakcheck_scan(const struct leakcheck *lc, const char *msg, size_t len,
 			sc.nallowed++;
 	for (i = 0; i < len; i++) {
 		if (i >= run_end && leakcheck_isipchar((unsigned char)msg[i])) {
-			for (j = i, colons = 0; j < len &&
+			for (j = i, colons = dots = 0; j < len &&
 			     leakcheck_isipchar((unsigned char)msg[j]);
-			     j++)
-				if (msg[j] == ':')
-					colons++;
+			     j++) {
+				colons += msg[j] == ':';
+				dots += msg[j] == '.';
+			}
 			run_end = j;
 			/* IPv6 first: "::ffff:10.0.0.1" is one literal. */
 			if (colons >= 2 &&
 			    (v = leakcheck_run_v6(&sc, msg + i, j - i)) !=
 				LEAKCHECK_PASS)
 				return v;
-			if ((v = leakcheck_run_v4(&sc, msg + i, j - i)) !=
-			    LEAKCHECK_PASS)
+			if (dots >= 3 &&
+			    (v = leakcheck_run_v4(&sc, msg + i, j - i)) !=
+				LEAKCHECK_PASS)
 				return v;
 		}
 		if ((v = leakcheck_needles_at(lc, msg, len, i)) !=

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define LEAKCHECK_MAX_NEEDLES 256 /* addresses, names and strings held */
-#define LEAKCHECK_MIN_NAME    3	  /* shorter names are not searched for */
+#define LEAKCHECK_MAX_NEEDLES 1024 /* addresses, names and strings held */
+#define LEAKCHECK_MIN_NAME    3	   /* shorter names are not searched for */
 
 /* The machine's secrets; owned by whoever called leakcheck_new(). */
 struct leakcheck;
@@ -44,6 +44,13 @@ void leakcheck_free(struct leakcheck *lc);
 int leakcheck_add_addr(struct leakcheck *lc, const struct sockaddr *sa);
 
 /*
+ * One of the machine's hardware addresses (6 bytes): refused as 12 hex
+ * digits (a version-1 UUID's node) or with ':' or '-' between the bytes.
+ * 0; 1 for the all-zero address (not searched); -1 if the table is full.
+ */
+int leakcheck_add_mac(struct leakcheck *lc, const unsigned char mac[6]);
+
+/*
  * A host or domain name: searched for case-insensitively as a word (no
  * letter or digit either side), the whole name and, for a dotted one, its
  * first label and its domain. 0 if searched for; 1 if not, because it is
@@ -59,6 +66,14 @@ int leakcheck_add_name(struct leakcheck *lc, const char *name);
  * as a word. Returns as leakcheck_add_name().
  */
 int leakcheck_add_software(struct leakcheck *lc, const char *software);
+/*
+ * A word onionsip itself writes for this user: the configured SIP user name
+ * or display name. A host name or software word equal to it is not
+ * searched for (before or after this call), or a user who named the SIP
+ * account after the machine could send nothing. 0, or -1 (list full).
+ */
+int leakcheck_allow_word(struct leakcheck *lc, const char *word);
+
 const char *leakcheck_verdict_str(enum leakcheck_verdict v);
 
 /*

@@ -6,6 +6,9 @@
 #include <sys/utsname.h>
 
 #include <ifaddrs.h>
+#ifdef __linux__
+#include <netpacket/packet.h>
+#endif
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +55,7 @@ localinfo_add_name_file(
 	return 0;
 }
 
-/* Add every interface address. */
+/* Add every interface address, and (Linux) every hardware address. */
 static int
 localinfo_addrs(struct leakcheck *lc, struct localinfo_counts *c)
 {
@@ -63,6 +66,18 @@ localinfo_addrs(struct leakcheck *lc, struct localinfo_counts *c)
 	for (i = ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL)
 			continue;
+#ifdef __linux__
+		if (i->ifa_addr->sa_family == AF_PACKET) {
+			const struct sockaddr_ll *ll =
+			    (const struct sockaddr_ll *)(const void *)
+				i->ifa_addr;
+
+			if (ll->sll_halen == 6 &&
+			    leakcheck_add_mac(lc, ll->sll_addr) == 0)
+				c->macs++;
+			continue;
+		}
+#endif
 		if (i->ifa_addr->sa_family != AF_INET &&
 		    i->ifa_addr->sa_family != AF_INET6)
 			continue;

@@ -1,6 +1,7 @@
 /*
  * localinfo: the machine's own identifiers (shell). Fills a leak check with
- * every interface address (IPv4 and IPv6, getifaddrs(3)) and every name the
+ * every interface address (IPv4 and IPv6, getifaddrs(3)), every hardware
+ * address (AF_PACKET entries on Linux), and every name the
  * machine goes by (gethostname(3), uname(2) nodename, /etc/hostname,
  * /etc/mailname), so that none of them can leave in a message.
  */
@@ -12,6 +13,7 @@
 /* Counts of what localinfo_gather() added, for the start-up log. */
 struct localinfo_counts {
 	size_t addrs;
+	size_t macs; /* hardware addresses (Linux) */
 	size_t names;
 	size_t unsearched; /* names too short or common to search for */
 };

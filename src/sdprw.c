@@ -12,11 +12,13 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "sdprw.h"
 #include "sdprw_int.h"
+#include "xmalloc.h"
 
 #define SDPRW_MAX_FMTP_VALUE 16
 
@@ -101,6 +103,7 @@ static const char *const sdprw_dir_names[] = { "sendrecv", "sendonly",
 /* A payload type the policy keeps, as it will be written. */
 struct sdprw_kept {
 	uint8_t pt;
+	size_t rank;	  /* place of its codec in the policy */
 	const char *name; /* our spelling */
 	unsigned long rate;
 	unsigned long channels;
@@ -138,9 +141,10 @@ sdprw_codec_find(struct span name)
 	return NULL;
 }
 
-/* The policy's entry for a codec name, or NULL if it is not allowed. */
+/* The policy's entry for a codec name and its rank; NULL if not allowed. */
 static const char *
-sdprw_policy_find(const struct sdprw_policy *pol, struct span name)
+sdprw_policy_find(
+    const struct sdprw_policy *pol, struct span name, size_t *rank)
 {
 	const char *const *list = pol->codecs;
 	size_t i, n = pol->ncodecs;
@@ -151,8 +155,10 @@ sdprw_policy_find(const struct sdprw_policy *pol, struct span name)
 		    sizeof(sdprw_default_codecs[0]);
 	}
 	for (i = 0; i < n && i < SDPRW_MAX_CODECS; i++)
-		if (list[i] != NULL && span_eq_str_nocase(name, list[i]))
+		if (list[i] != NULL && span_eq_str_nocase(name, list[i])) {
+			*rank = i;
 			return list[i];
+		}
 	return NULL;
 }
 
@@ -184,7 +190,7 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 		name = span_cstr(sdprw_static[i].name);
 		rate = sdprw_static[i].rate;
 	}
-	if ((allowed = sdprw_policy_find(pol, name)) == NULL)
+	if ((allowed = sdprw_policy_find(pol, name, &k->rank)) == NULL)
 		return false;
 	k->pt = e->pt;
 	k->in = e;
@@ -212,6 +218,21 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 	k->channels = c->channels;
 	k->codec = c;
 	return true;
+}
+
+/* Order kept types by the policy's preference; stable within a codec. */
+static void
+sdprw_sort_kept(struct sdprw_decision *d)
+{
+	struct sdprw_kept k;
+	size_t i, j;
+
+	for (i = 1; i < d->nkept; i++) {
+		k = d->kept[i];
+		for (j = i; j > 0 && d->kept[j - 1].rank > k.rank; j--)
+			d->kept[j] = d->kept[j - 1];
+		d->kept[j] = k;
+	}
 }
 
 /* Decide one m= line: usable or refused, which types are kept. */
@@ -250,6 +271,7 @@ sdprw_decide(const struct sdprw_policy *pol, const struct sdprw_parsed *p,
 	d->usable = voice;
 	if (!voice)
 		d->nkept = 0;
+	sdprw_sort_kept(d);
 }
 
 /* Fill the caller's view of one m= line. */
@@ -323,6 +345,40 @@ sdprw_inspect(const char *in, size_t len, const struct sdprw_policy *pol,
 	return sdprw_prepare(in, len, pol, &p, d, info, reason);
 }
 
+/*
+ * Append the pieces of a line: strings, and numbers where a piece is NULL
+ * (the next number from nums). printf costs most of a rewrite otherwise.
+ */
+static void
+sdprw_put(struct buf *b, const char *const *pieces, size_t npieces,
+    const uint64_t *nums)
+{
+	char digits[21];
+	size_t i, k;
+	uint64_t v;
+
+	for (i = 0; i < npieces; i++) {
+		if (pieces[i] != NULL) {
+			buf_addstr(b, pieces[i]);
+			continue;
+		}
+		v = *nums++;
+		k = sizeof(digits);
+		do {
+			digits[--k] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		buf_add(b, digits + k, sizeof(digits) - k);
+	}
+}
+
+#define SDPRW_PUT(b, nums, ...)                                               \
+	do {                                                                  \
+		const char *const pieces_[] = { __VA_ARGS__ };                \
+		sdprw_put((b), pieces_, sizeof(pieces_) / sizeof(pieces_[0]), \
+		    (nums));                                                  \
+	} while (0)
+
 /* Whether an fmtp value is short and only digits, letters, ',' and '-'. */
 static bool
 sdprw_fmtp_value_ok(struct span v)
@@ -351,6 +407,7 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 	struct span f, kv, key, val;
 	const char *semi, *eq;
 	size_t i, n = 0;
+	uint64_t num;
 
 	if (k->codec == NULL || !k->in->has_fmtp)
 		return;
@@ -365,8 +422,9 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 			if (!k->codec->bare || !sdprw_fmtp_value_ok(kv) ||
 			    n > 0)
 				continue;
-			buf_printf(
-			    b, "a=fmtp:%u %.*s", k->pt, (int)kv.len, kv.p);
+			num = k->pt;
+			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
+			buf_addspan(b, kv);
 			n++;
 			continue;
 		}
@@ -382,60 +440,95 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 		if (i == 8 || k->codec->keys[i] == NULL ||
 		    !sdprw_fmtp_value_ok(val) || k->codec->bare)
 			continue;
+		num = k->pt;
 		if (n++ == 0)
-			buf_printf(b, "a=fmtp:%u ", k->pt);
+			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
 		else
 			buf_addc(b, ';');
-		buf_printf(
-		    b, "%s=%.*s", k->codec->keys[i], (int)val.len, val.p);
+		SDPRW_PUT(b, NULL, k->codec->keys[i], "=");
+		buf_addspan(b, val);
 	}
 	if (n > 0)
 		buf_addstr(b, "\r\n");
 }
 
+/*
+ * The a=ptime written: the sender's, moved into the policy's range (bigger
+ * packets fill Tor's cells better), never above the sender's maxptime; 0
+ * (none) if the sender gave none.
+ */
+static unsigned long
+sdprw_ptime(const struct sdprw_policy *pol, const struct sdprw_pmedia *m)
+{
+	unsigned long lo = pol->ptime_min ? pol->ptime_min : SDPRW_PTIME_MIN;
+	unsigned long hi = pol->ptime_max ? pol->ptime_max : SDPRW_PTIME_MAX;
+	unsigned long p = m->ptime;
+
+	if (p == 0)
+		return 0;
+	if (hi < lo)
+		hi = lo;
+	if (p < lo)
+		p = lo;
+	if (p > hi)
+		p = hi;
+	if (m->maxptime != 0 && p > m->maxptime)
+		p = m->maxptime;
+	return p;
+}
+
 /* Write one m= line and its attributes. */
 static void
-sdprw_write_media(struct buf *b, const struct sdprw_pmedia *m,
-    const struct sdprw_decision *d, const struct sdprw_target *t,
-    const struct sdprw_out_media *o)
+sdprw_write_media(struct buf *b, const struct sdprw_policy *pol,
+    const struct sdprw_pmedia *m, const struct sdprw_decision *d,
+    const struct sdprw_target *t, const struct sdprw_out_media *o)
 {
 	const char *proto;
+	uint64_t num[3];
 	size_t i;
 
 	if (!d->usable || o->port == 0) {
-		buf_printf(b, "m=%s 0 %s %s\r\n", m->type_name,
-		    m->proto != NULL ? m->proto : "RTP/AVP",
-		    d->usable ? "0" : m->fmt0);
+		/* An unknown protocol is written as RTP/AVP with format 0. */
+		SDPRW_PUT(b, NULL, "m=", m->type_name, " 0 ",
+		    m->proto != NULL ? m->proto : "RTP/AVP", " ",
+		    d->usable || m->proto == NULL ? "0" : m->fmt0, "\r\n");
 		return;
 	}
 	proto = o->proto != NULL ? o->proto
 	    : o->crypto != NULL	 ? "RTP/SAVP"
 				 : "RTP/AVP";
-	buf_printf(b, "m=%s %u %s", m->type_name, o->port, proto);
-	for (i = 0; i < d->nkept; i++)
-		buf_printf(b, " %u", d->kept[i].pt);
+	num[0] = o->port;
+	SDPRW_PUT(b, num, "m=", m->type_name, " ", NULL, " ", proto);
+	for (i = 0; i < d->nkept; i++) {
+		num[0] = d->kept[i].pt;
+		SDPRW_PUT(b, num, " ", NULL);
+	}
 	buf_addstr(b, "\r\n");
 	for (i = 0; i < d->nkept; i++) {
-		buf_printf(b, "a=rtpmap:%u %s/%lu", d->kept[i].pt,
-		    d->kept[i].name, d->kept[i].rate);
+		num[0] = d->kept[i].pt;
+		num[1] = d->kept[i].rate;
+		num[2] = d->kept[i].channels;
+		SDPRW_PUT(
+		    b, num, "a=rtpmap:", NULL, " ", d->kept[i].name, "/", NULL);
 		if (d->kept[i].channels > 1)
-			buf_printf(b, "/%lu", d->kept[i].channels);
+			SDPRW_PUT(b, num + 2, "/", NULL);
 		buf_addstr(b, "\r\n");
 		sdprw_write_fmtp(b, &d->kept[i]);
 	}
-	if (m->ptime != 0)
-		buf_printf(b, "a=ptime:%lu\r\n", m->ptime);
+	num[0] = sdprw_ptime(pol, m);
+	num[1] = m->maxptime;
+	if (num[0] != 0)
+		SDPRW_PUT(b, num, "a=ptime:", NULL, "\r\n");
 	if (m->maxptime != 0)
-		buf_printf(b, "a=maxptime:%lu\r\n", m->maxptime);
-	buf_printf(b, "a=%s\r\n", sdprw_dir_names[d->dir]);
+		SDPRW_PUT(b, num + 1, "a=maxptime:", NULL, "\r\n");
+	SDPRW_PUT(b, NULL, "a=", sdprw_dir_names[d->dir], "\r\n");
 	/* A TURN allocation is one port: RTP and RTCP share it (RFC 5761). */
+	num[0] = o->rtcp_mux ? o->port : o->port + 1U;
+	SDPRW_PUT(b, num, "a=rtcp:", NULL, " IN IP4 ", t->addr, "\r\n");
 	if (o->rtcp_mux)
-		buf_printf(b, "a=rtcp:%u IN IP4 %s\r\na=rtcp-mux\r\n", o->port,
-		    t->addr);
-	else
-		buf_printf(b, "a=rtcp:%u IN IP4 %s\r\n", o->port + 1, t->addr);
+		buf_addstr(b, "a=rtcp-mux\r\n");
 	if (o->crypto != NULL)
-		buf_printf(b, "a=crypto:%s\r\n", o->crypto);
+		SDPRW_PUT(b, NULL, "a=crypto:", o->crypto, "\r\n");
 }
 
 /* Whether s is text the caller may have us write: printable, bounded. */
@@ -482,6 +575,17 @@ sdprw_target_ok(
 	return 0;
 }
 
+/* Write v= and o=: nothing of the sender's, our id and version. */
+static void
+sdprw_write_origin(
+    struct buf *b, uint64_t sess_id, uint64_t version, const char *addr)
+{
+	const uint64_t num[2] = { sess_id, version };
+
+	SDPRW_PUT(
+	    b, num, "v=0\r\no=- ", NULL, " ", NULL, " IN IP4 ", addr, "\r\n");
+}
+
 /* FNV-1a over the written body, to see whether it changed. */
 static uint64_t
 sdprw_hash(const char *p, size_t len)
@@ -509,37 +613,45 @@ sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
 {
 	struct sdprw_parsed p;
 	struct sdprw_decision d[SDPRW_MAX_MEDIA];
-	struct buf rest;
 	uint64_t h, version = sess->version;
-	size_t i;
+	size_t i, hdr, n;
+	char *rest;
 
 	buf_reset(out);
 	if (sdprw_prepare(in, len, pol, &p, d, info, reason) == -1 ||
 	    sdprw_target_ok(target, p.nmedia, reason) == -1)
 		return -1;
-	buf_init(&rest, SDPRW_MAX_BODY);
-	buf_printf(&rest, "s=-\r\nc=IN IP4 %s\r\nt=0 0\r\n", target->addr);
+	sdprw_write_origin(out, sess->sess_id, version, target->addr);
+	hdr = out->len;
+	SDPRW_PUT(out, NULL, "s=-\r\nc=IN IP4 ", target->addr, "\r\nt=0 0\r\n");
 	for (i = 0; i < p.nmedia; i++)
 		sdprw_write_media(
-		    &rest, &p.m[i], &d[i], target, &target->media[i]);
-	h = sdprw_hash(rest.data, rest.len);
+		    out, pol, &p.m[i], &d[i], target, &target->media[i]);
+	if (out->overflow)
+		goto toobig;
+	h = sdprw_hash(out->data + hdr, out->len - hdr);
 	if (sess->have_in &&
-	    (p.in_version != sess->in_version || h != sess->out_hash))
+	    (p.in_version != sess->in_version || h != sess->out_hash)) {
+		/* A change (rare): the o= line again, one higher. */
 		version++;
-	buf_printf(out, "v=0\r\no=- %llu %llu IN IP4 %s\r\n",
-	    (unsigned long long)sess->sess_id, (unsigned long long)version,
-	    target->addr);
-	buf_add(out, rest.data, rest.len);
-	if (rest.overflow || out->overflow) {
-		buf_free(&rest);
+		n = out->len - hdr;
+		rest = xmalloc(n);
+		memcpy(rest, out->data + hdr, n);
 		buf_reset(out);
-		*reason = "rewritten SDP too big";
-		return -1;
+		sdprw_write_origin(out, sess->sess_id, version, target->addr);
+		buf_add(out, rest, n);
+		free(rest);
+		if (out->overflow)
+			goto toobig;
 	}
-	buf_free(&rest);
 	sess->version = version;
 	sess->in_version = p.in_version;
 	sess->out_hash = h;
 	sess->have_in = true;
 	return 0;
+
+toobig:
+	buf_reset(out);
+	*reason = "rewritten SDP too big";
+	return -1;
 }

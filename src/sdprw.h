@@ -7,13 +7,16 @@
  * Written: v=0; o=- <sess_id> <version> IN IP4 <addr>; s=-; c=IN IP4 <addr>;
  * t=0 0; per stream an m= line on the port it is given with the payload
  * types the codec policy keeps, and of the attributes only rtpmap/fmtp of
- * kept payload types, ptime/maxptime, the direction, rtcp (rewritten to the
- * given address and port + 1) and, where the caller supplies one, crypto.
- * Dropped: i= u= e= p= b= z= k= r= and unknown lines; a=candidate, ice-*,
- * end-of-candidates, remote-candidates, tool, ssrc, ssrc-group, msid*,
- * extmap*, rtcp-xr, rtcp-fb, mid/group, fingerprint/setup, label, and every
- * attribute not named above. Video and other media are refused (port 0)
- * unless the policy allows video.
+ * kept payload types (fmtp parameters by name, per codec), ptime/maxptime,
+ * the direction, rtcp (the given address; with rtcp_mux a=rtcp:<port> and
+ * a=rtcp-mux, else a=rtcp:<port + 1>) and, where the caller supplies one,
+ * crypto (the sender's a=crypto is never written).
+ * Dropped: i= u= e= p= b= z= k= r=; a=candidate, ice-*, end-of-candidates,
+ * remote-candidates, tool, ssrc, ssrc-group, msid*, extmap*, rtcp-xr,
+ * rtcp-fb, mid/group, fingerprint/setup, label, and every attribute not
+ * named above. A line type other than v o s i u e p c b t r z k a m refuses
+ * the whole body. Video and other media are refused (port 0) unless the
+ * policy allows video. docs/sanitizer.md ("SDP") says why for each.
  */
 #ifndef ONIONSIP_SDPRW_H
 #define ONIONSIP_SDPRW_H
@@ -32,11 +35,22 @@
 #define SDPRW_MAX_CRYPTO  160 /* one a=crypto value */
 #define SDPRW_MAX_CODECS  16
 
-/* The codecs allowed through, by encoding name (case-insensitive). */
+#define SDPRW_PTIME_MIN 20 /* ms: fewer, fuller Tor cells */
+#define SDPRW_PTIME_MAX 60
+
+/*
+ * The codecs allowed through, by encoding name (case-insensitive), in order
+ * of preference: kept payload types are written in this order (the
+ * sender's order among types of one codec), which also hides each
+ * softphone's own order. A sender's a=ptime is moved into
+ * [ptime_min, ptime_max] (never above its a=maxptime).
+ */
 struct sdprw_policy {
 	const char *codecs[SDPRW_MAX_CODECS]; /* e.g. "opus", "PCMU" */
 	size_t ncodecs;			      /* 0: the default list */
 	bool allow_video;
+	unsigned int ptime_min; /* 0: SDPRW_PTIME_MIN */
+	unsigned int ptime_max; /* 0: SDPRW_PTIME_MAX */
 };
 
 /*
@@ -84,9 +98,9 @@ struct sdprw_target {
 /* What the input said about one m= line; for the media layer. */
 struct sdprw_media {
 	enum sdprw_mtype type;
-	char addr[46];	    /* the sender's media address (c=), "" if none */
+	char addr[46];	    /* the sender's c= literal; "" if none or a name */
 	uint16_t port;	    /* 0: the sender refused or disabled it */
-	uint16_t rtcp_port; /* from a=rtcp, else port + 1 */
+	uint16_t rtcp_port; /* from a=rtcp, else port + 1 (port if muxed) */
 	bool rtcp_mux;
 	bool secure;  /* RTP/SAVP */
 	bool refused; /* not carried: written with port 0 */
@@ -104,7 +118,10 @@ struct sdprw_info {
 	uint64_t in_version; /* the sender's o= version */
 };
 
-/* Start the o= state of one side of a call (ids from the caller's CSPRNG). */
+/*
+ * Start the o= state of one side of a call: sess_id from the caller's
+ * CSPRNG, version a random start well below 2^63 (it only ever rises).
+ */
 void sdprw_session_init(
     struct sdprw_session *sess, uint64_t sess_id, uint64_t version);
 

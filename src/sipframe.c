@@ -234,8 +234,10 @@ sipframe_stream(const char *p, size_t len, struct sipframe_result *r)
 	if (scan.hdr_len == 0)
 		return r->status;
 	body = scan.have_cl ? scan.cl : 0;
-	if (len - scan.hdr_len < body)
+	if (len - scan.hdr_len < body) {
+		r->need = scan.hdr_len + body;
 		return r->status;
+	}
 	r->status = SIPFRAME_MESSAGE;
 	r->hdr_len = scan.hdr_len;
 	r->body_len = body;

@@ -36,13 +36,15 @@ enum sipframe_status {
 
 struct sipframe_result {
 	enum sipframe_status status;
-	size_t len;	    /* bytes of the message or keep-alive */
-	size_t hdr_len;	    /* MESSAGE: start line + headers + empty line */
-	size_t body_len;    /* MESSAGE: bytes of body (Content-Length) */
-	bool ping;	    /* KEEPALIVE: a CRLFCRLF ping, answer a CRLF pong
-			       (RFC 5626 section 4.4.1) */
-	int scode;	    /* ERROR: the status to answer with (400, 413,
-			       513) */
+	size_t len;	 /* bytes of the message or keep-alive */
+	size_t hdr_len;	 /* MESSAGE: start line + headers + empty line */
+	size_t body_len; /* MESSAGE: bytes of body (Content-Length) */
+	size_t need; /* NEED_MORE: the whole message's length once the header
+			is complete (wait for that many bytes), else 0 */
+	bool ping;   /* KEEPALIVE: a CRLFCRLF ping, answer a CRLF pong
+			(RFC 5626 section 4.4.1) */
+	int scode;   /* ERROR: the status to answer with (400, 413,
+			513) */
 	const char *reason; /* ERROR: static text, for logs and answers */
 };
 

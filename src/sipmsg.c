@@ -8,6 +8,7 @@
 #include <re.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sipframe.h"
 #include "sipmsg.h"
@@ -74,7 +75,8 @@ static const char *const sipmsg_methods[] = {
 /* The parse state: the message being filled and where libre's bytes are. */
 struct sipmsg_ctx {
 	struct sipmsg *m;
-	const char *base; /* libre's copy (mbuf) */
+	const struct sip_msg *lm; /* libre's decode, From/To already split */
+	const char *base;	  /* libre's copy (mbuf) */
 	struct sipmsg_error *err;
 };
 
@@ -133,9 +135,15 @@ sipmsg_hid_from(struct span name)
 				return (enum sipmsg_hid)i;
 		return SIPMSG_H_OTHER;
 	}
-	for (i = 1; i < SIPMSG_H_NHDRIDS; i++)
-		if (span_eq_str_nocase(name, sipmsg_hnames[i].name))
+	for (i = 1; i < SIPMSG_H_NHDRIDS; i++) {
+		const char *n = sipmsg_hnames[i].name;
+
+		/* Cheap tests first: this runs for every header line. */
+		if (strlen(n) == name.len &&
+		    ((n[0] ^ name.p[0]) & ~0x20) == 0 &&
+		    strncasecmp(n, name.p, name.len) == 0)
 			return (enum sipmsg_hid)i;
+	}
 	return SIPMSG_H_OTHER;
 }
 
@@ -592,7 +600,17 @@ sipmsg_copy_addr(struct sipmsg_ctx *c, struct sipmsg_addr *a,
 
 	if (!sipmsg_dname_ok(v))
 		return sipmsg_fail(c->err, 400, "Bad Address");
-	if (sip_addr_decode(&la, val) != 0)
+	if (c->lm != NULL && val->p != NULL &&
+	    (val->p == c->lm->from.val.p || val->p == c->lm->to.val.p)) {
+		/* sip_msg_decode split From and To already: reuse it. */
+		const struct sip_taddr *t =
+		    val->p == c->lm->from.val.p ? &c->lm->from : &c->lm->to;
+
+		la.dname = t->dname;
+		la.auri = t->auri;
+		la.uri = t->uri;
+		la.params = t->params;
+	} else if (sip_addr_decode(&la, val) != 0)
 		return sipmsg_fail(c->err, 400, "Bad Address");
 	a->value = v;
 	a->dname = sipmsg_span(c, &la.dname);
@@ -973,6 +991,7 @@ sipmsg_decode(struct sipmsg_ctx *c, size_t hdr_len)
 		sipmsg_fail(c->err, 400, "Bad Message");
 		goto out;
 	}
+	c->lm = lm;
 	m->is_request = lm->req;
 	if (m->is_request) {
 		m->method_name = sipmsg_span(c, &lm->met);

@@ -590,8 +590,8 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 		allow = true;
 	if (contact && leg->contact_uri != NULL)
 		buf_printf(out, "Contact: <%s>\r\n", leg->contact_uri);
-	if (m->have_expires && invite && m->is_request)
-		siphdr_add_u32(out, "Expires", m->expires);
+	/* No Expires on INVITE: the value is a softphone's own default, a
+	 * fingerprint, and the header is optional (RFC 3261 20.19). */
 	if (!m->is_request &&
 	    (h = sipmsg_find(m, SIPMSG_H_RETRY_AFTER, NULL)) != NULL)
 		sipsan_add_leading_number(out, "Retry-After", h->value);
@@ -639,13 +639,17 @@ sipsan_write_body(struct buf *out, const struct sipmsg *m,
 	return SIPSAN_OK;
 }
 
-/* The built-in last check: the softphone's software string is gone. */
+/*
+ * The built-in last check: the softphone's software string is gone. Very
+ * short strings are left to the leak check proper: a User-Agent of "SIP"
+ * would otherwise match every message and stop all calls.
+ */
 static bool
 sipsan_has_software(const struct buf *out, const struct sipmsg *m)
 {
 	struct span ua = sipsan_trim(m->user_agent);
 
-	if (ua.len < 3 || out->len < ua.len)
+	if (ua.len < SIPSAN_MIN_SOFTWARE || out->len < ua.len)
 		return false;
 	return memmem(out->data, out->len, ua.p, ua.len) != NULL;
 }

@@ -19,24 +19,32 @@
  *   Call-ID      leg->call_id
  *   CSeq         leg->cseq and the message's method
  *   Contact      leg->contact_uri, on INVITE and on 18x/2xx to INVITE
- *   Expires      copied (a number) on INVITE and REGISTER answers
- *   Retry-After  copied (a number, no comment)
+ *   Retry-After  copied (a number, no comment) on responses
  *   Min-Expires  copied (a number) on 423
- *   Allow        a fixed list (SIPSAN_ALLOW) on INVITE, 2xx to INVITE or
- *                OPTIONS, and 405
- *   Accept       "application/sdp" on OPTIONS 2xx and 415
- *   Reason       protocol and cause only (RFC 3326), no text
- *   Authorization, Proxy-Authorization (toward the network), and
- *   WWW-Authenticate, Proxy-Authenticate (toward the softphone): Digest
- *                parameters from a whitelist, re-serialised
+ *   Allow        a fixed list (SIPSAN_ALLOW) on INVITE, 2xx to INVITE, 405
+ *   Accept       "application/sdp" on 415
+ *   Reason       protocol and cause only (RFC 3326), no text, on BYE,
+ *                CANCEL and final failures
+ *   Authorization, Proxy-Authorization (toward the network, only when the
+ *                realm is the request URI's host), and WWW-Authenticate,
+ *                Proxy-Authenticate (toward the softphone, on 401/407):
+ *                Digest parameters from a whitelist, re-serialised
  *   Content-Type application/sdp, when there is a body
  *   Content-Length
  *   body         sdprw_rewrite() of the SDP; other bodies are refused
  *
  * Dialog roles: a request is written with From = local, To = remote; a
  * response with From = remote, To = local ("local" is onionsip on that
- * leg). Requests toward the network are checked with leakcheck_scan()
+ * leg). Messages toward the network are checked with leakcheck_scan()
  * last; any finding refuses the message (fail closed).
+ *
+ * Policy for requests, checked before anything is written: Require or
+ * Proxy-Require with any tag: 420 (res->unsupported lists the tags);
+ * REGISTER, OPTIONS: SIPSAN_LOCAL; PRACK, SUBSCRIBE, NOTIFY, REFER,
+ * MESSAGE, INFO, UPDATE, PUBLISH: 405; unknown methods: 501;
+ * Max-Forwards 0: 483; non-SDP or encoded bodies, or an Accept without
+ * SDP on INVITE: 415; SDP the rewriter refuses: 488. Responses: 100 is
+ * dropped (hop-by-hop); only responses to INVITE, BYE, CANCEL pass.
  *
  * The module draws no randomness: Call-IDs, tags, branches, CSeq starts
  * and SDP session ids come in struct sipsan_leg from the caller's CSPRNG.
@@ -59,6 +67,7 @@
 #define SIPSAN_ALLOW	       "INVITE, ACK, BYE, CANCEL, OPTIONS"
 #define SIPSAN_ACCEPT	       "application/sdp"
 #define SIPSAN_MAX_UNSUPPORTED 8 /* option tags listed in a 420 */
+#define SIPSAN_MIN_SOFTWARE    6 /* shorter User-Agents: leak check only */
 
 enum sipsan_dir {
 	SIPSAN_TO_NETWORK,   /* toward the peer, through Tor: leak-checked */

@@ -44,6 +44,7 @@ struct socks5_conn {
 	size_t requestlen;
 	socks5_conn_cb *cb;
 	void *arg;
+	socks5_conn_observer_cb *observer;
 };
 
 static void socks5_conn_io_cb(evutil_socket_t fd, short what, void *arg);
@@ -65,6 +66,7 @@ socks5_conn_free(struct socks5_conn *c)
 static void
 socks5_conn_finish(struct socks5_conn *c, enum socks5_reason reason)
 {
+	socks5_conn_observer_cb *observer = c->observer;
 	socks5_conn_cb *cb = c->cb;
 	void *arg = c->arg;
 	int fd = -1;
@@ -74,6 +76,8 @@ socks5_conn_finish(struct socks5_conn *c, enum socks5_reason reason)
 		c->fd = -1;
 	}
 	socks5_conn_free(c);
+	if (observer != NULL)
+		observer(reason);
 	cb(fd, reason, arg);
 }
 
@@ -108,7 +112,7 @@ socks5_conn_send(struct socks5_conn *c, const uint8_t *p, size_t len)
 	c->outlen = len;
 	c->outoff = 0;
 	c->inlen = 0;
-	socks5_conn_wait(c, EV_WRITE);
+	socks5_conn_wait(c, EV_WRITE | EV_PERSIST);
 }
 
 /* The step timer ran out, or a failure was scheduled. */
@@ -305,8 +309,16 @@ socks5_connect(struct event_base *base, const struct sockaddr *proxy,
 		return c;
 	}
 	socks5_conn_arm_timer(c);
-	socks5_conn_wait(c, EV_WRITE);
+	socks5_conn_wait(c, EV_WRITE | EV_PERSIST);
 	return c;
+}
+
+/* Set the outcome observer. */
+void
+socks5_conn_set_observer(
+    struct socks5_conn *c, socks5_conn_observer_cb *observer)
+{
+	c->observer = observer;
 }
 
 /* Abandon a CONNECT: no callback after this. */

@@ -33,6 +33,13 @@ struct socks5_conn *
 socks5_connect(struct event_base *base, const struct sockaddr *proxy,
     socklen_t proxylen, const char *host, uint16_t port, const char *isolation,
     int timeout_ms, socks5_conn_cb *cb, void *arg);
+/*
+ * An observer told of every outcome just before the callback (tor.c uses
+ * it to refresh tor's onion-service state after introduction failures).
+ */
+typedef void socks5_conn_observer_cb(enum socks5_reason reason);
+void socks5_conn_set_observer(
+    struct socks5_conn *c, socks5_conn_observer_cb *observer);
 /* Abandon a CONNECT in progress: closes its socket, no callback after. */
 void socks5_conn_cancel(struct socks5_conn *c);
 

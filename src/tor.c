@@ -32,6 +32,7 @@ static struct {
 	int listen_fd;
 	struct tor_listener listeners[TOR_MAX_LISTENERS];
 	size_t nlisteners;
+	tor_onion_failure_cb *onion_failure;
 } tor = { .listen_fd = -1 };
 
 /* A state in words. */
@@ -154,18 +155,41 @@ tor_off_change(tor_change_cb *cb, void *arg)
 	}
 }
 
+/* Pass onion-service failures on to the hook. */
+static void
+tor_connect_observer(enum socks5_reason reason)
+{
+	if (tor.onion_failure == NULL)
+		return;
+	if (reason == SOCKS5_ONION_INTRO_FAILED ||
+	    reason == SOCKS5_ONION_REND_FAILED ||
+	    reason == SOCKS5_ONION_INTRO_TIMEOUT)
+		tor.onion_failure(reason);
+}
+
 /* CONNECT through our tor, fail closed. */
 struct socks5_conn *
 tor_connect(const char *host, uint16_t port, const char *isolation,
     int timeout_ms, socks5_conn_cb *cb, void *arg)
 {
 	const struct sockaddr *sa;
+	struct socks5_conn *c;
 	socklen_t len;
 
 	if (tor.base == NULL || (sa = tor_socks_addr(&len)) == NULL)
 		return NULL;
-	return socks5_connect(
+	c = socks5_connect(
 	    tor.base, sa, len, host, port, isolation, timeout_ms, cb, arg);
+	if (c != NULL)
+		socks5_conn_set_observer(c, tor_connect_observer);
+	return c;
+}
+
+/* Set the hook for onion-service failures. */
+void
+tor_set_onion_failure_hook(tor_onion_failure_cb *cb)
+{
+	tor.onion_failure = cb;
 }
 
 /* Set up the object for the daemon's loop. */
@@ -204,6 +228,8 @@ tor_set_bootstrap(int percent)
 void
 tor_set_socks_addr(const struct sockaddr *sa, socklen_t len)
 {
+	/* Zeroed (AF_UNSPEC), a pointer someone kept connects nowhere. */
+	memset(&tor.socks, 0, sizeof(tor.socks));
 	if (sa == NULL || len > sizeof(tor.socks)) {
 		tor.sockslen = 0;
 		return;
@@ -242,6 +268,7 @@ tor_reset(void)
 		close(tor.listen_fd);
 	tor.listen_fd = -1;
 	tor.listenlen = 0;
+	memset(&tor.socks, 0, sizeof(tor.socks));
 	tor.sockslen = 0;
 	tor.bootstrap = 0;
 	tor.onion[0] = '\0';

@@ -34,7 +34,12 @@ enum tor_state tor_state(void);
 bool tor_ready(void);
 /* Bootstrap percentage 0..100 as tor last reported it. */
 int tor_bootstrap_percent(void);
-/* tor's SocksPort; NULL unless tor_ready() (fail closed). */
+/*
+ * tor's SocksPort; NULL unless tor_ready() (fail closed). Better call it
+ * for every connection; a pointer kept from it stays valid, reads as
+ * AF_UNSPEC (connect() fails) while tor is lost and holds the new port
+ * after our tor restarts.
+ */
 const struct sockaddr *tor_socks_addr(socklen_t *lenp);
 /* Our v3 onion address without ".onion" (56 chars); known before tor is. */
 const char *tor_onion_address(void);
@@ -64,6 +69,14 @@ void tor_off_change(tor_change_cb *cb, void *arg);
  */
 struct socks5_conn *tor_connect(const char *host, uint16_t port,
     const char *isolation, int timeout_ms, socks5_conn_cb *cb, void *arg);
+
+/*
+ * For daemon_tor.c: called when a CONNECT through tor_connect() failed at
+ * an onion service's introduction or rendezvous (F2, F3, F7): tor may hold
+ * a stale descriptor of a service that restarted.
+ */
+typedef void tor_onion_failure_cb(enum socks5_reason reason);
+void tor_set_onion_failure_hook(tor_onion_failure_cb *cb);
 
 /* For daemon_tor.c only: the setters. */
 struct event_base;

@@ -31,7 +31,7 @@ struct torctl {
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct event *ev_timer;
-	bool up, closed;
+	bool up, closed, connect_failed;
 	torctl_state_cb *state_cb;
 	torctl_event_cb *event_cb;
 	void *arg;
@@ -190,6 +190,56 @@ torctl_parse_addrport(
 }
 
 /*
+ * From the value of GETINFO net/listeners/socks (quoted addresses separated
+ * by spaces): the listener on prefer_port (0: any), else the first TCP one.
+ * 0 when the preferred one was found, 1 for another, -1 for none.
+ */
+int
+torctl_pick_socks(const char *value, uint16_t prefer_port,
+    struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_storage one;
+	const char *p = value;
+	char addr[128];
+	socklen_t l;
+	int found = -1;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p == '"') {
+			if (torreply_unquote(p, &p, addr, sizeof(addr)) != 0)
+				return found;
+		} else {
+			size_t n = strcspn(p, " ");
+
+			if (n >= sizeof(addr))
+				return found;
+			memcpy(addr, p, n);
+			addr[n] = '\0';
+			p += n;
+		}
+		if (torctl_parse_addrport(addr, &one, &l) != 0)
+			continue; /* unix:/path and the like */
+		if (prefer_port != 0 &&
+		    ntohs(((struct sockaddr_in *)&one)->sin_port) ==
+			prefer_port) {
+			*ss = one;
+			*len = l;
+			return 0;
+		}
+		if (found == -1) {
+			*ss = one;
+			*len = l;
+			found = prefer_port == 0 ? 0 : 1;
+		}
+	}
+	return found;
+}
+
+/*
  * ADD_ONION with our key; with client keys, a private service (V3Auth).
  * No Detach flag: the service goes away with this control connection, so
  * it never outlives onionsip.
@@ -325,9 +375,12 @@ torctl_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct torctl *tc = arg;
 
-	torctl_lost(tc,
-	    tc->up ? "tor did not answer in time"
-		   : "connecting to the control port timed out");
+	if (tc->up)
+		torctl_lost(tc, "tor did not answer in time");
+	else if (tc->connect_failed)
+		torctl_lost(tc, "cannot connect to the control port");
+	else
+		torctl_lost(tc, "connecting to the control port timed out");
 }
 
 /* Run the timer while something is awaited. */
@@ -366,6 +419,7 @@ torctl_new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 		/* Reported on the next turn, never from inside here. */
 		struct timeval zero = { 0, 0 };
 
+		tc->connect_failed = true;
 		evtimer_add(tc->ev_timer, &zero);
 	}
 	return tc;

@@ -74,6 +74,8 @@ int torctl_parse_bootstrap(const char *text, int *progress, char *tag,
     size_t taglen, char *summary, size_t summarylen, bool *warning);
 int torctl_parse_addrport(
     const char *s, struct sockaddr_storage *ss, socklen_t *len);
+int torctl_pick_socks(const char *value, uint16_t prefer_port,
+    struct sockaddr_storage *ss, socklen_t *len);
 int torctl_build_add_onion(char *out, size_t outlen, const char *keyblob,
     uint16_t virtual_port, const char *target, const char *const *clients,
     size_t nclients);

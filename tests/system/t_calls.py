@@ -7,12 +7,15 @@ LocalContact (or where it registered). The gateways are started once for
 the module and shared by the tests that do not break them.
 """
 
+import glob
 import os
 import re
+import signal
+import subprocess
 import socket
 import time
 
-from lib import audio, net, proc
+from lib import audio, net, proc, socks
 from lib.baresip import Baresip
 from lib.harness import needs
 from lib.linphone import Linphone
@@ -56,7 +59,7 @@ class Gateway:
             "DataDirectory %s" % os.path.join(self.dir, "data"),
             "TorrcFile %s" % torrc,
             "User %s" % user,
-            "LogLevel info",
+            "LogLevel debug",
             "SIPListen 127.0.0.1:%d" % self.sip_port,
             "TURNServer %s:%d" % (turn.address, turn.port),
             "TURNUser %s" % tuser,
@@ -113,8 +116,11 @@ def _gateways(ctx, bob_phone):
     rewritten and re-read for each callee phone)."""
     if "a" not in _pair:
         a = Gateway(ctx, "alice", "alice")
+        # Every test calls from Alice's onion: lift the per-caller limit
+        # (6 a minute by default) that would otherwise answer 486.
         b = Gateway(ctx, "bob", "bob",
-                    extra=["LocalContact %s" % bob_phone])
+                    extra=["LocalContact %s" % bob_phone,
+                           "CallerRateLimit 600"])
         a.start()
         b.start()
         _pair["a"], _pair["b"] = a, b
@@ -132,6 +138,28 @@ def _gateways(ctx, bob_phone):
         b.p.send_signal(1)
         b.wait_log(r"settings reloaded", 10, mark)
     return _pair["a"], _pair["b"]
+
+
+def _bare_round_trip(ctx, onion):
+    """Seconds for a fresh-circuit SOCKS connect to onion:5060 plus one
+    OPTIONS round trip: what tor itself costs a call."""
+    t0 = time.monotonic()
+    tok = os.urandom(6).hex()
+    s = socks.connect(ctx.tornet.client.socks, onion + ".onion", 5060,
+                      username=tok, password=tok, timeout=20)
+    try:
+        s.sendall(("OPTIONS sip:x@%s.onion SIP/2.0\r\n"
+                   "Via: SIP/2.0/TCP probe.invalid;branch=z9hG4bK%s\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:p@probe.invalid>;tag=1\r\n"
+                   "To: <sip:x@%s.onion>\r\nCall-ID: %s\r\n"
+                   "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" % (
+                       onion, tok, onion, tok)).encode())
+        s.settimeout(20)
+        got = s.recv(4096)
+    finally:
+        s.close()
+    assert got.startswith(b"SIP/2.0 200"), got[:80]
+    return time.monotonic() - t0
 
 
 def _check_tones(alice, bob):
@@ -154,7 +182,14 @@ def test_baresip_calls_baresip(ctx):
     alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
                     outbound=a.proxy)
     ctx.start(alice)
+    bare = _bare_round_trip(ctx, b.onion)
+    t0 = time.monotonic()
     alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_RINGING", 40)
+    pdd = time.monotonic() - t0
+    ctx.log("post-dial delay (dial to 180 through both gateways): %.0f ms;"
+            " a bare SOCKS connect + OPTIONS round trip to the same onion:"
+            " %.0f ms" % (pdd * 1000, bare * 1000))
     alice.wait_event("CALL_ESTABLISHED", 40)
     bob.wait_event("CALL_ESTABLISHED", 10)
     time.sleep(5)
@@ -179,7 +214,9 @@ def test_unknown_onion_404(ctx):
     e = alice.wait_event("CALL_CLOSED", 40)
     took = time.monotonic() - t0
     assert "404" in str(e), "not a 404: %r" % e
-    ctx.log("404 after %.1f s" % took)
+    ctx.log("404 after %.1f s: %s" % (took, e.get("param")))
+    assert re.search(r"tor: .*(not found|descriptor)", a.text()), \
+        "the 404 did not come from tor:\n" + a.text()[-1500:]
 
 
 def _phones(ctx, bob_mode="auto", transport=""):
@@ -228,3 +265,277 @@ def test_busy_486(ctx):
     bob.hangup()
     e = alice.wait_event("CALL_CLOSED", 15)
     assert "486" in str(e) or "Busy" in str(e), "not busy: %r" % e
+
+
+def _children(pid):
+    pids = []
+    for f in glob.glob("/proc/%d/task/*/children" % pid):
+        with open(f) as fh:
+            pids += [int(x) for x in fh.read().split()]
+    return pids
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
+def test_tor_stopped_503(ctx):
+    """With its tor gone, a gateway answers 503 at once and opens no
+    connection for the call."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    c = Gateway(ctx, "carol", "carol").start()
+    ctx.cleanup(c.stop)
+    tors = _children(c.p.pid)
+    assert tors, "carol's gateway started no tor"
+    mark = len(c.text())
+    for pid in tors:
+        os.kill(pid, signal.SIGKILL)
+    c.wait_log(r"tor: lost", 15, mark)
+    carol = Baresip(ctx.tmpdir, "carol", tone=TONE_A, answermode="manual",
+                    outbound=c.proxy)
+    ctx.start(carol)
+    mark = len(c.text())
+    t0 = time.monotonic()
+    carol.dial("sip:bob@%s.onion" % b.onion)
+    e = carol.wait_event("CALL_CLOSED", 10)
+    assert "503" in str(e), "not a 503: %r" % e
+    ctx.log("503 after %.1f s: %s" % (time.monotonic() - t0,
+                                       e.get("param")))
+    assert "outgoing to" not in c.text()[mark:], c.text()[mark:]
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
+def test_linphonec_calls_baresip(ctx):
+    """linphonec (over TCP to its gateway) calls baresip; tones both
+    ways."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
+                     proxy=a.proxy + ";transport=tcp")
+    ctx.start(carol)
+    carol.call("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_ESTABLISHED", 40)
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    time.sleep(5)
+    carol.terminate()
+    bob.wait_event("CALL_CLOSED", 15)
+    got_c = audio.analyze(carol.recording_path, (TONE_A, TONE_B))
+    got_b = audio.analyze(bob.recording("dec"), (TONE_A, TONE_B))
+    assert got_b.dominant == TONE_A, "Bob heard %r (%r)" % (
+        got_b.dominant, got_b.power)
+    assert got_c.dominant == TONE_B, "Carol heard %r (%r)" % (
+        got_c.dominant, got_c.power)
+
+
+class SpyPhone:
+    """Bob's softphone as a UDP socket that keeps every byte it gets:
+    answers INVITE with 200 and an SDP of its own, receives RTP/RTCP,
+    answers BYE."""
+
+    def __init__(self):
+        self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sip.bind(("127.0.0.1", 0))
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        while True:
+            self.rtp.bind(("127.0.0.1", 0))
+            port = self.rtp.getsockname()[1]
+            try:
+                self.rtcp.bind(("127.0.0.1", port + 1))
+                break
+            except OSError:
+                self.rtp.close()
+                self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.received = []
+        self.uri = "sip:bob@127.0.0.1:%d" % self.sip.getsockname()[1]
+        self.got_bye = False
+        self.answered = False
+
+    def _reply(self, req, code, sdp=None):
+        head, _, _ = req.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        keep = [l for l in lines[1:] if l.split(":")[0].lower() in
+                ("via", "from", "to", "call-id", "cseq")]
+        out = ["SIP/2.0 %d %s" % (code, "OK")]
+        for l in keep:
+            if l.lower().startswith("to:") and ";tag=" not in l:
+                l += ";tag=spy1"
+            out.append(l)
+        out.append("Contact: <%s>" % self.uri)
+        body = ""
+        if sdp:
+            body = sdp
+            out.append("Content-Type: application/sdp")
+        out.append("Content-Length: %d" % len(body))
+        return ("\r\n".join(out) + "\r\n\r\n" + body).encode()
+
+    def run(self, seconds):
+        """Serve for seconds (or until a BYE was answered)."""
+        port = self.rtp.getsockname()[1]
+        sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+               "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % port)
+        deadline = time.monotonic() + seconds
+        for s in (self.sip, self.rtp, self.rtcp):
+            s.settimeout(0.05)
+        while time.monotonic() < deadline and not self.got_bye:
+            for s in (self.sip, self.rtp, self.rtcp):
+                try:
+                    data, peer = s.recvfrom(65535)
+                except socket.timeout:
+                    continue
+                self.received.append(data)
+                if s is not self.sip:
+                    continue
+                text = data.decode("latin-1")
+                if text.startswith("INVITE ") and not self.answered:
+                    self.answered = True
+                    s.sendto(self._reply(text, 200, sdp), peer)
+                elif text.startswith("BYE "):
+                    s.sendto(self._reply(text, 200), peer)
+                    self.got_bye = True
+
+    def close(self):
+        for s in (self.sip, self.rtp, self.rtcp):
+            s.close()
+
+
+def _local_ipv4():
+    """This machine's IPv4 addresses other than loopback."""
+    out = proc.run(["ip", "-4", "-o", "addr", "show"]).stdout.decode()
+    return [a for a in re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", out)
+            if not a.startswith("127.")]
+
+
+@needs("tornet", "coturn", "linphone", "onionsip", timeout=150)
+def test_callee_receives_nothing_of_caller(ctx):
+    """Everything Bob's softphone receives (SIP, SDP, RTP, RTCP) holds none
+    of Alice's identifying fields: linphonec's User-Agent and tool name,
+    the LAN addresses it writes into From/o=/c=, the host name, its SIP
+    and RTP ports, its instance id."""
+    spy = SpyPhone()
+    ctx.cleanup(spy.close)
+    a, b = _gateways(ctx, spy.uri)
+    carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
+                     proxy=a.proxy + ";transport=tcp")
+    ctx.start(carol)
+    carol.call("sip:bob@%s.onion" % b.onion)
+    spy.run(8)
+    assert spy.answered, "Bob's phone never got the INVITE"
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    carol.terminate()
+    spy.run(10)
+    assert spy.got_bye, "Bob's phone never got the BYE"
+    blob = b"".join(spy.received)
+    needles = [b"Linphone", b"linphone", b"Talk", b"carol",
+               socket.gethostname().encode(),
+               b":%d" % carol.sip_port, b"+sip.instance", b"urn:uuid"]
+    needles += [ip.encode() for ip in _local_ipv4()]
+    found = [n for n in needles if len(n) >= 4 and n in blob]
+    assert not found, "Bob's phone received %r" % found
+    rtp = [p for p in spy.received if p[:1] in (b"\x80", b"\x81", b"\xa0")]
+    assert len(rtp) > 20, "too little media reached Bob: %d" % len(rtp)
+    ctx.log("Bob's phone got %d packets, %d bytes; searched for %d needles"
+            % (len(spy.received), len(blob), len(needles)))
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_hold_and_resume(ctx):
+    """Alice holds and resumes: both re-INVITEs reach Bob's phone through
+    both gateways with new SDP and the call goes on (tones heard before
+    the hold; baresip 1.0.0 stops its 'dec' recording at a re-INVITE, so
+    the recordings cannot show the audio after the resume)."""
+    alice, bob, a, b = _phones(ctx)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(3)
+    n0 = bob.event_types().count("CALL_REMOTE_SDP")
+    alice.command("hold")
+    net.wait_until(lambda: bob.event_types().count("CALL_REMOTE_SDP") > n0,
+                   10, "the hold re-INVITE at Bob's phone")
+    time.sleep(1)
+    n1 = bob.event_types().count("CALL_REMOTE_SDP")
+    alice.command("resume")
+    net.wait_until(lambda: bob.event_types().count("CALL_REMOTE_SDP") > n1,
+                   10, "the resume re-INVITE at Bob's phone")
+    time.sleep(4)
+    alice.hangup()
+    bob.wait_event("CALL_CLOSED", 15)
+    _check_tones(alice, bob)
+    assert "CALL_CLOSED" not in bob.event_types()[:-1], bob.event_types()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_registered_phone_rings(ctx):
+    """A softphone that REGISTERs with its gateway is where calls ring
+    (before LocalContact); after it unregisters LocalContact rings."""
+    alice, bob, a, b = _phones(ctx, bob_mode="manual")
+    dave = Baresip(ctx.tmpdir, "dave", tone=TONE_B, register=True,
+                   regint=60, outbound=b.proxy,
+                   aor="sip:bob@127.0.0.1")
+    ctx.start(dave)
+    b.wait_log(r"softphone registered", 10)
+    alice.dial("sip:anybody@%s.onion" % b.onion)
+    dave.wait_event("CALL_ESTABLISHED", 40)
+    alice.wait_event("CALL_ESTABLISHED", 10)
+    assert "CALL_INCOMING" not in bob.event_types(), bob.event_types()
+    time.sleep(3)
+    alice.hangup()
+    dave.wait_event("CALL_CLOSED", 15)
+    _check_tones(alice, dave)
+    mark = len(b.text())
+    dave.stop()
+    b.wait_log(r"softphone unregistered", 10, mark)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_sigterm_ends_calls_with_bye(ctx):
+    """SIGTERM to the caller's gateway during a call: both phones get a
+    BYE, the gateway releases its relay and exits 0. (Runs last: it stops
+    the shared caller gateway.)"""
+    alice, bob, a, b = _phones(ctx)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(1)
+    mark = len(a.text())
+    a.p.send_signal(signal.SIGTERM)
+    bob.wait_event("CALL_CLOSED", 10)
+    alice.wait_event("CALL_CLOSED", 10)
+    net.wait_until(lambda: not a.p.alive(), 10, "alice's gateway to exit")
+    text = a.text()[mark:]
+    assert re.search(r"call \w+: ended", text), text
+    assert re.search(r"stopped", text), text
+    _pair.clear()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
+def test_private_onion_403(ctx):
+    """Calling a private onion (v3 client authorization) without its key
+    ends in 403 at the caller's phone: tor's 'missing client auth'."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    e = Gateway(ctx, "erin", "erin")
+    e.write()
+    r = subprocess.run([ctx.program("onionsip"), "export-onion", "-f",
+                        e.conf, "-c", "friend"], capture_output=True,
+                       text=True, timeout=30)
+    pub = re.search(r"^OnionAuthorizedClients (\w{52})$", r.stdout, re.M)
+    assert r.returncode == 0 and pub, r.stdout + r.stderr
+    e.lines.append("OnionAuthorizedClients %s" % pub.group(1))
+    e.start()
+    ctx.cleanup(e.stop)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    deadline = time.monotonic() + 40
+    while True:
+        # The first attempts can find no descriptor yet (404).
+        alice.dial("sip:erin@%s.onion" % e.onion)
+        ev = alice.wait_event("CALL_CLOSED", 40)
+        if "403" in str(ev) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert "403" in str(ev), "not a 403: %r" % ev

@@ -13,6 +13,7 @@ import time
 from lib import net, proc
 from lib.harness import needs
 from lib.onionkeys import unpublished_onion
+from lib.torctl import TorControl
 from lib.tornet import TOR
 
 # socks5.h enum values, as torhelper prints them.
@@ -172,6 +173,15 @@ class Onionsip:
             raise AssertionError("no %r in onionsip's log:\n%s" % (
                 pattern, self.text()[-2000:]))
 
+    def tor_socks(self):
+        """Our tor's SocksPort listeners, asked over its control port."""
+        tordir = os.path.join(self.data, "tor")
+        with open(os.path.join(tordir, "control_port")) as f:
+            port = int(f.read().strip().rsplit(":", 1)[1])
+        with TorControl("127.0.0.1", port, os.path.join(
+                tordir, "control_auth_cookie")) as c:
+            return c.getinfo("net/listeners/socks")["net/listeners/socks"]
+
     def tor_pids(self):
         pids = []
         for f in glob.glob("/proc/%d/task/*/children" % self.p.pid):
@@ -229,6 +239,7 @@ def test_daemon_launch_publish_fail_closed_recover(ctx):
 
     pids = o.tor_pids()
     assert len(pids) == 1, "onionsip's children: %r" % pids
+    socks_before = o.tor_socks()
     mark = len(o.text())
     os.kill(pids[0], 9)
     o.wait_log(r"tor: lost \(.*\); no calls until tor is back", 15, mark)
@@ -255,6 +266,8 @@ def test_daemon_launch_publish_fail_closed_recover(ctx):
         time.sleep(0.1)
     o.wait_log(r"tor: back; the onion service is published again", 60, mark)
     assert len(o.tor_pids()) == 1
+    # The restarted tor keeps the SocksPort (kept copies stay right).
+    assert o.tor_socks() == socks_before, (o.tor_socks(), socks_before)
     # Clients cache the old descriptor's circuits: a fresh identity.
     with tn.client.control() as c:
         c.signal("NEWNYM")
@@ -379,3 +392,55 @@ def test_daemon_external_tor_password_reconnect(ctx):
     with tn.client.control() as c:
         c.signal("NEWNYM")
     _socks_retry(ctx, tn.client, addr + ".onion", 5060, OK)
+
+
+@needs("tornet", "onionsip", timeout=90)
+def test_daemon_killed_takes_its_tor_along(ctx):
+    """onionsip killed with SIGKILL (no clean shutdown): its tor notices
+    its owner is gone and exits, leaving nothing behind."""
+    o = Onionsip(ctx, "kill9")
+    o.start()
+    o.wait_log(r"^  sip:alice@\w{56}\.onion$", 60)
+    pids = o.tor_pids()
+    assert len(pids) == 1, pids
+    o.p.kill()
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % pids[0]) as f:
+                return f.read().split()[2] == "Z"
+        except OSError:
+            return True
+    net.wait_until(gone, 15, "tor %d to exit after its owner" % pids[0])
+
+
+@needs("onionsip")
+def test_daemon_external_tor_absent(ctx):
+    """TorMode external with no tor listening: onionsip says it cannot
+    reach the control port, keeps retrying, never says it is ready, and
+    connects to nothing but 127.0.0.1."""
+    d = _private_dir(os.path.join(ctx.tmpdir, "data"))
+    conf = os.path.join(ctx.tmpdir, "onionsip.conf")
+    with open(conf, "w") as f:
+        f.write("DataDirectory %s\nTorMode external\nTorControlPort %d\n"
+                "TorSocksPort %d\n" % (d, net.free_port(), net.free_port()))
+    log = os.path.join(ctx.tmpdir, "onionsip.log")
+    p = proc.spawn("onionsip", [ctx.program("onionsip"), "-d", "-f", conf],
+                   log_path=log)
+    ctx.cleanup(p.stop)
+
+    def text():
+        with open(log, errors="replace") as f:
+            return f.read()
+    try:
+        net.wait_until(lambda: text().count("trying again") >= 2, 15,
+                       "two retries")
+    except net.WaitTimeout:
+        raise AssertionError(text()[-2000:])
+    assert "cannot connect to the control port" in text(), text()
+    for proto, local, remote, state in _sockets(p.pid):
+        raddr, rport = _hexaddr_port(remote)
+        assert rport == 0 or state == "0A" or raddr == "0100007F", \
+            "onionsip connected to %s" % remote
+    assert "sip:" not in text() and "is ready" not in text(), text()
+    assert p.stop() == 0

@@ -19,6 +19,7 @@
 
 #include "call.h"
 #include "media.h"
+#include "registrar.h"
 #include "settings.h"
 #include "tor.h"
 
@@ -119,6 +120,12 @@ media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
 void
 media_set_direction(struct media *m, enum media_dir dir)
 {
+}
+
+void
+media_get_stats(const struct media *m, struct media_stats *st)
+{
+	memset(st, 0, sizeof(*st));
 }
 
 static struct event_base *base;
@@ -885,6 +892,119 @@ test_incoming_policy(void **state)
 	pump(50);
 }
 
+/* With SIPPassword, an INVITE needs proxy authentication (407 first). */
+static void
+test_outgoing_needs_password(void **state)
+{
+	char buf[4096], nonce[64], resp[33], host[300];
+	const char *p;
+	int net;
+
+	free(set.sip_password);
+	set.sip_password = strdup("s3cret");
+	sp_invite("auth-1", 1);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 407);
+	p = strstr(buf, "Proxy-Authenticate: Digest ");
+	assert_non_null(p);
+	p = strstr(p, "nonce=\"");
+	assert_non_null(p);
+	snprintf(
+	    nonce, sizeof(nonce), "%.*s", (int)strcspn(p + 7, "\""), p + 7);
+	sp_ack(buf);
+	/* The right answer: the call goes out. */
+	registrar_digest("user", REGISTRAR_REALM, "s3cret", "INVITE",
+	    "sip:bob@" PEER ".onion", nonce, "00000001", "cn", "auth", resp);
+	sp_send("INVITE sip:bob@" PEER ".onion SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKa2\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@127.0.0.1>;tag=sptag\r\n"
+		"To: <sip:bob@" PEER ".onion>\r\n"
+		"Call-ID: auth-1\r\nCSeq: 2 INVITE\r\n"
+		"Proxy-Authorization: Digest username=\"user\", "
+		"realm=\"onionsip\", nonce=\"%s\", "
+		"uri=\"sip:bob@" PEER ".onion\", response=\"%s\", qop=auth, "
+		"nc=00000001, cnonce=\"cn\"\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: %zu\r\n\r\n%s",
+	    sp_port, nonce, resp, strlen(SDP_SP), SDP_SP);
+	assert_true(recv_pump(sp_fd, buf, sizeof(buf), 2000) > 0);
+	assert_int_equal(status_of(buf), 100);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "INVITE ", 7) == 0);
+	/* The credentials never leave. */
+	assert_null(strstr(buf, "Authorization"));
+	assert_null(strstr(buf, nonce));
+	close(net);
+	pump(100);
+}
+
+/* An INVITE without SDP: the offer comes in the 200, the answer in ACK. */
+static void
+test_outgoing_late_offer(void **state)
+{
+	char buf[4096], msg[4096], inv[4096], host[300], to[300], spvia[300];
+	int net, n;
+
+	sp_send("INVITE sip:bob@" PEER ".onion SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKlate\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@127.0.0.1>;tag=sptag\r\n"
+		"To: <sip:bob@" PEER ".onion>\r\n"
+		"Call-ID: late\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@127.0.0.1:%d>\r\n"
+		"Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, inv, sizeof(inv), 3000) > 0);
+	assert_non_null(strstr(inv, "Content-Length: 0\r\n"));
+	n = make_reply(msg, sizeof(msg), inv, 200, "pt",
+	    "sip:bob@" PEER ".onion;transport=tcp", SDP_PEER);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "m=audio 41000 RTP/AVP"));
+	header(buf, "To", to, sizeof(to));
+	snprintf(spvia, sizeof(spvia),
+	    "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKlateack", sp_port);
+	n = make_request(msg, sizeof(msg), "ACK", 1, "sip:onionsip@127.0.0.1",
+	    "<sip:alice@127.0.0.1>;tag=sptag", to, "late", spvia);
+	/* make_request writes no body: add the answer. */
+	snprintf(msg + n - 21, sizeof(msg) - (size_t)n + 21,
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(SDP_SP), SDP_SP);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "ACK ", 4) == 0);
+	assert_non_null(strstr(buf, "c=IN IP4 " RELAY));
+	assert_null(strstr(buf, "127.0.0.1"));
+	close(net);
+	pump(100);
+}
+
+/* OPTIONS from the onion side is answered by onionsip: no probe rings. */
+static void
+test_incoming_options(void **state)
+{
+	char buf[4096];
+	int net = onion_dial();
+
+	stream_send(net,
+	    "OPTIONS sip:bob@" ONION ".onion SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP " PEER ".onion;branch=z9hG4bKo\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:carol@" PEER ".onion>;tag=o\r\n"
+	    "To: <sip:bob@" ONION ".onion>\r\n"
+	    "Call-ID: probe\r\nCSeq: 1 OPTIONS\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 2000) > 0);
+	assert_int_equal(status_of(buf), 200);
+	assert_null(strstr(buf, "127.0.0.1"));
+	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 200), -1);
+	close(net);
+}
+
 int
 main(void)
 {
@@ -905,6 +1025,12 @@ main(void)
 		    test_incoming_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_incoming_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outgoing_needs_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_incoming_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outgoing_late_offer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);

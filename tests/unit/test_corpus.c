@@ -222,6 +222,31 @@ corpus_check_gone(
 	corpus_absent(file, out, m->user_agent);
 }
 
+/* The only header fields sipsan ever writes, spelled as it writes them. */
+static const char *const written_headers[] = { "Via", "Max-Forwards", "From",
+	"To", "Call-ID", "CSeq", "Contact", "Expires", "Retry-After",
+	"Min-Expires", "Allow", "Accept", "Reason", "Authorization",
+	"Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate",
+	"Content-Type", "Content-Length", NULL };
+
+/* Fail unless every field of out is on the list, in its long form. */
+static void
+corpus_check_whitelist(const char *file, const struct sipmsg *out)
+{
+	size_t i, k;
+
+	for (i = 0; i < out->nhdrs; i++) {
+		for (k = 0; written_headers[k] != NULL; k++)
+			if (span_eq(out->hdrs[i].name,
+				span_cstr(written_headers[k])))
+				break;
+		if (written_headers[k] == NULL)
+			fail_msg("%s: wrote a field off the whitelist: %.*s",
+			    file, (int)out->hdrs[i].name.len,
+			    out->hdrs[i].name.p);
+	}
+}
+
 /* Sanitize in one direction; the verdict. out holds the message. */
 static enum sipsan_verdict
 corpus_sanitize(const struct sipmsg *m, enum sipsan_dir dir,
@@ -305,6 +330,7 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 		if (again == NULL)
 			fail_msg("%s: output does not parse:\n%s", e->file,
 			    out.data);
+		corpus_check_whitelist(e->file, again);
 		sipmsg_free(again);
 	} else
 		assert_int_equal(out.len, 0);
@@ -317,6 +343,7 @@ corpus_one(const char *dir, const struct expect *e, struct leakcheck *lc)
 		if (again == NULL)
 			fail_msg("%s: output to softphone does not parse:\n%s",
 			    e->file, out.data);
+		corpus_check_whitelist(e->file, again);
 		sipmsg_free(again);
 	}
 	buf_free(&out);
@@ -339,6 +366,62 @@ corpus_add_addr(struct leakcheck *lc, const char *text)
 	} else if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1) {
 		sin6.sin6_family = AF_INET6;
 		leakcheck_add_addr(lc, (struct sockaddr *)&sin6);
+	}
+}
+
+/*
+ * The same message from baresip and from linphonec, written for the same
+ * leg: the header sections must be identical byte for byte, or the
+ * softphone could be told from what goes out.
+ */
+static void
+test_same_headers(void **state)
+{
+	static const char *const pairs[][2] = {
+		{ "baresip-invite.sip", "linphonec-invite.sip" },
+		{ "baresip-180.sip", "linphonec-180.sip" },
+		{ "baresip-200.sip", "linphonec-200.sip" },
+		{ "baresip-ack.sip", "linphonec-ack.sip" },
+		{ "baresip-bye-200.sip", "linphonec-bye-200.sip" },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct buf out[2];
+		size_t hl[2];
+
+		for (k = 0; k < 2; k++) {
+			char path[128];
+			struct sipmsg *m;
+			struct sipsan_result res;
+			const char *why, *end;
+			size_t len;
+			char *data;
+
+			snprintf(path, sizeof(path), "tests/captures/sip/%s",
+			    pairs[i][k]);
+			data = test_read_file(path, &len);
+			assert_int_equal(corpus_parse(data, len, &m, &why), 0);
+			buf_init(&out[k], SIPSAN_MAX_MSG);
+			assert_int_equal(corpus_sanitize(m, SIPSAN_TO_NETWORK,
+					     NULL, &out[k], &res),
+			    SIPSAN_OK);
+			end = strstr(out[k].data, "\r\nContent-Type:");
+			if (end == NULL)
+				end =
+				    strstr(out[k].data, "\r\nContent-Length:");
+			assert_non_null(end);
+			hl[k] = (size_t)(end - out[k].data);
+			sipmsg_free(m);
+			free(data);
+		}
+		if (hl[0] != hl[1] ||
+		    memcmp(out[0].data, out[1].data, hl[0]) != 0)
+			fail_msg("%s and %s differ:\n%.*s\n--\n%.*s",
+			    pairs[i][0], pairs[i][1], (int)hl[0], out[0].data,
+			    (int)hl[1], out[1].data);
+		buf_free(&out[0]);
+		buf_free(&out[1]);
 	}
 }
 
@@ -366,7 +449,7 @@ main(void)
 {
 	static struct corpus_case cases[NCASES(rfc4475) + NCASES(rfc5118) +
 	    NCASES(rfc3665) + NCASES(captures)];
-	static struct CMUnitTest tests[NCASES(cases)];
+	static struct CMUnitTest tests[NCASES(cases) + 1];
 	static char names[NCASES(cases)][80];
 	size_t i, n = 0;
 	int rc;
@@ -389,6 +472,8 @@ main(void)
 		tests[i] = (struct CMUnitTest){ names[i], test_file, NULL, NULL,
 			&cases[i] };
 	}
+	tests[n++] = (struct CMUnitTest){ "captures/same-headers",
+		test_same_headers, NULL, NULL, NULL };
 	/* The corpora use loopback in places: it is "this machine". */
 	corpus_lc = leakcheck_new();
 	leakcheck_add_name(corpus_lc, "localhost");

@@ -156,6 +156,23 @@ test_ipv4_other_forms(void **state)
 	PASSES("n=32322357960 n=13232235796"); /* inside longer numbers */
 }
 
+/* Hardware addresses: the EUI-64 and UUID version 1 carriers. */
+static void
+test_mac(void **state)
+{
+	static const unsigned char mac[6] = { 0x64, 0x76, 0xba, 0x9c, 0xee,
+		0x4a };
+	static const unsigned char zero[6];
+
+	assert_int_equal(leakcheck_add_mac(*state, mac), 0);
+	assert_int_equal(leakcheck_add_mac(*state, zero), 1);
+	LOCAL("+sip.instance=\"<urn:uuid:2f1a4b3c-1dd2-11b2-8000-6476BA9CEE4A>"
+	      "\"");
+	LOCAL("mac 64:76:ba:9c:ee:4a");
+	LOCAL("MAC 64-76-BA-9C-EE-4A");
+	PASSES("64:76:ba:9c:ee:4b 6476ba9cee");
+}
+
 /* Host names: case-insensitive, word-bounded, the parts of an FQDN. */
 static void
 test_names(void **state)
@@ -207,6 +224,33 @@ test_unsearched(void **state)
 	leakcheck_free(NULL);
 }
 
+/* A host named like the SIP user: the user's name is ours to write. */
+static void
+test_allow_word(void **state)
+{
+	struct leakcheck *lc = leakcheck_new();
+	const char *msg = "From: <sip:Alice@x.onion>";
+	int i;
+
+	(void)state;
+	assert_int_equal(leakcheck_add_name(lc, "alice"), 0);
+	assert_int_equal(leakcheck_add_name(lc, "alice.example.org"), 0);
+	assert_int_equal(
+	    leakcheck_scan(lc, msg, strlen(msg), NULL, 0), LEAKCHECK_HOST_NAME);
+	assert_int_equal(leakcheck_allow_word(lc, "ALICE"), 0);
+	assert_int_equal(
+	    leakcheck_scan(lc, msg, strlen(msg), NULL, 0), LEAKCHECK_PASS);
+	/* Later names too; the FQDN is still searched. */
+	assert_int_equal(leakcheck_add_software(lc, "alice"), 1);
+	assert_int_equal(leakcheck_scan(lc, "alice.example.org", 17, NULL, 0),
+	    LEAKCHECK_HOST_NAME);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(leakcheck_allow_word(lc, "w"), 0);
+	assert_int_equal(leakcheck_allow_word(lc, "w"), -1);
+	assert_int_equal(leakcheck_allow_word(lc, ""), -1);
+	leakcheck_free(lc);
+}
+
 /* The table is bounded; an allowed list entry that is no IP is ignored. */
 static void
 test_limits(void **state)
@@ -233,6 +277,45 @@ test_limits(void **state)
 	leakcheck_free(lc);
 }
 
+/* Every RFC 5118 message names an IPv6 (or IPv4) host: none passes. */
+static void
+test_rfc5118(void **state)
+{
+	static const char *const files[] = { "ipv6-good.dat", "ipv6-bad.dat",
+		"port-ambiguous.dat", "port-unambiguous.dat",
+		"via-received-param-with-delim.dat",
+		"via-received-param-no-delim.dat", "ipv6-in-sdp.dat",
+		"mult-ip-in-header.dat", "mult-ip-in-sdp.dat",
+		"ipv4-mapped-ipv6.dat", "ipv6-bug-abnf-3-colons.dat",
+		"ipv6-correct-abnf-2-colons.dat" };
+	char path[128];
+	size_t i, len;
+	char *msg;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(
+		    path, sizeof(path), "tests/corpus/rfc5118/%s", files[i]);
+		msg = test_read_file(path, &len);
+		if (leakcheck_scan(*state, msg, len, NULL, 0) !=
+		    LEAKCHECK_FOREIGN_IP)
+			fail_msg("%s passed the scan", files[i]);
+		free(msg);
+	}
+	/* All three hosts of one message allowed: it passes; one is not enough.
+	 */
+	msg = test_read_file("tests/corpus/rfc5118/port-unambiguous.dat", &len);
+	{
+		static const char *const ok[] = { "2001:db8::10",
+			"2001:db8::9:1", "[2001:db8::1]" };
+
+		assert_int_equal(
+		    leakcheck_scan(*state, msg, len, ok, 3), LEAKCHECK_PASS);
+		assert_int_equal(leakcheck_scan(*state, msg, len, ok, 1),
+		    LEAKCHECK_FOREIGN_IP);
+	}
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -242,9 +325,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ipv4_other_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc5118, setup, teardown),
 		cmocka_unit_test(test_unsearched),
+		cmocka_unit_test(test_allow_word),
 		cmocka_unit_test(test_limits),
 	};
 

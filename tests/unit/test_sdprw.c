@@ -189,6 +189,38 @@ test_rtcp_and_crypto(void **state)
 	buf_free(&out);
 }
 
+/* The first usable a=crypto goes to the media layer, none to the output. */
+static void
+test_crypto_choice(void **state)
+{
+	static const char in[] =
+	    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"
+	    "a=crypto:1 F8_128_HMAC_SHA1_80 inline:AAAA\r\n"
+	    "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:BBBB "
+	    "UNENCRYPTED_SRTP\r\n"
+	    "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:C<C>\r\n"
+	    "a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:DDDD\r\n"
+	    "a=crypto:5 AES_256_CM_HMAC_SHA1_32 inline:EEEE|2^20|1:4\r\n"
+	    "a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:FFFF\r\n";
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	struct sdprw_info info;
+	const char *reason;
+	struct buf out;
+
+	(void)state;
+	target_init(&t, false);
+	sdprw_session_init(&sess, 1, 1);
+	assert_int_equal(rewrite(in, &sess, &t, &out, &info, &reason), 0);
+	assert_true(info.media[0].secure);
+	assert_string_equal(info.media[0].crypto,
+	    "5 AES_256_CM_HMAC_SHA1_32 inline:EEEE|2^20|1:4");
+	assert_false(has(&out, "crypto"));
+	assert_false(has(&out, "SAVP"));
+	buf_free(&out);
+}
+
 /* Everything that identifies the sender is gone. */
 static void
 test_dropped(void **state)
@@ -264,7 +296,8 @@ test_codecs(void **state)
 	target_init(&t, true);
 	sdprw_session_init(&sess, 1, 1);
 	assert_int_equal(rewrite(in, &sess, &t, &out, &info, &reason), 0);
-	assert_true(has(&out, "m=audio 40000 RTP/AVP 96 0 8 9 101\r\n"));
+	/* In the policy's order: opus, G722, PCMU, PCMA, telephone-event. */
+	assert_true(has(&out, "m=audio 40000 RTP/AVP 96 9 0 8 101\r\n"));
 	assert_true(has(&out, "a=rtpmap:96 opus/48000/2\r\n"));
 	assert_true(has(&out, "a=rtpmap:9 G722/8000\r\n"));
 	assert_true(has(&out, "a=rtpmap:101 telephone-event/48000\r\n"));
@@ -273,6 +306,7 @@ test_codecs(void **state)
 	assert_false(has(&out, ":98"));
 	assert_false(has(&out, ":100"));
 	assert_int_equal(info.media[0].npts, 5);
+	assert_int_equal(info.media[0].pts[1], 9);
 	buf_free(&out);
 
 	/* A policy of the user's: names in its own spelling. */
@@ -283,6 +317,16 @@ test_codecs(void **state)
 			     &info, &reason),
 	    0);
 	assert_true(has(&out, "m=audio 40000 RTP/AVP 8 3\r\n"));
+	buf_free(&out);
+
+	/* Another order of preference, the same offer. */
+	pol.codecs[0] = "GSM";
+	pol.codecs[1] = "PCMA";
+	buf_init(&out, SDPRW_MAX_BODY);
+	assert_int_equal(sdprw_rewrite(in, strlen(in), &pol, &sess, &t, &out,
+			     &info, &reason),
+	    0);
+	assert_true(has(&out, "m=audio 40000 RTP/AVP 3 8\r\n"));
 	assert_true(has(&out, "a=rtpmap:3 GSM/8000\r\n"));
 	buf_free(&out);
 
@@ -293,6 +337,55 @@ test_codecs(void **state)
 	    sdprw_inspect(in, strlen(in), &pol, &info, &reason), -1);
 	assert_string_equal(reason, "SDP offers no usable audio stream");
 	assert_true(info.media[0].refused);
+}
+
+/* a=ptime moves into [20, 60] (or the policy's range), under maxptime. */
+static void
+test_ptime(void **state)
+{
+	static const struct {
+		const char *attrs;
+		unsigned int min, max;
+		const char *want; /* NULL: no a=ptime */
+	} cases[] = {
+		{ "a=ptime:10\r\n", 0, 0, "a=ptime:20\r\n" },
+		{ "a=ptime:30\r\n", 0, 0, "a=ptime:30\r\n" },
+		{ "a=ptime:120\r\n", 0, 0, "a=ptime:60\r\n" },
+		{ "a=ptime:10\r\na=maxptime:15\r\n", 0, 0, "a=ptime:15\r\n" },
+		{ "a=ptime:10\r\n", 40, 100, "a=ptime:40\r\n" },
+		{ "a=ptime:0.125\r\n", 0, 0, NULL },
+		{ "", 0, 0, NULL },
+	};
+	struct sdprw_policy pol = { .ncodecs = 0 };
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	const char *reason;
+	struct buf in, out;
+	size_t i;
+
+	(void)state;
+	target_init(&t, true);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&in, SDPRW_MAX_BODY);
+		buf_printf(&in,
+		    "v=0\r\no=- 1 1 IN IP4 a\r\nc=IN IP4 10.0.0.1\r\n"
+		    "m=audio 5000 RTP/AVP 0\r\n%s",
+		    cases[i].attrs);
+		pol.ptime_min = cases[i].min;
+		pol.ptime_max = cases[i].max;
+		sdprw_session_init(&sess, 1, 1);
+		buf_init(&out, SDPRW_MAX_BODY);
+		assert_int_equal(sdprw_rewrite(in.data, in.len, &pol, &sess, &t,
+				     &out, NULL, &reason),
+		    0);
+		if (cases[i].want != NULL && !has(&out, cases[i].want))
+			fail_msg("case %zu: no %s in\n%s", i, cases[i].want,
+			    out.data);
+		if (cases[i].want == NULL && has(&out, "a=ptime"))
+			fail_msg("case %zu: a ptime in\n%s", i, out.data);
+		buf_free(&in);
+		buf_free(&out);
+	}
 }
 
 /* Video is refused unless allowed; other media always. */
@@ -740,8 +833,10 @@ main(void)
 		cmocka_unit_test(test_session_init),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_rtcp_and_crypto),
+		cmocka_unit_test(test_crypto_choice),
 		cmocka_unit_test(test_dropped),
 		cmocka_unit_test(test_codecs),
+		cmocka_unit_test(test_ptime),
 		cmocka_unit_test(test_video),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_direction),

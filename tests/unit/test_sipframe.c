@@ -35,9 +35,12 @@ test_stream_prefixes(void **state)
 	struct sipframe_result r;
 	size_t n = sizeof(with_body) - 1, i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		assert_int_equal(
 		    sipframe_stream(with_body, i, &r), SIPFRAME_NEED_MORE);
+		/* Once the header is in, the caller knows what to wait for. */
+		assert_int_equal(r.need, i >= n - 4 ? n : 0);
+	}
 }
 
 /* Pipelined messages come apart at the right byte. */

@@ -24,6 +24,7 @@ static const char leaky_invite[] =
     "+sip.instance=\"<urn:uuid:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0>\";"
     "reg-id=1\r\n"
     "Max-Forwards: 70\r\n"
+    "Expires: 173\r\n"
     "User-Agent: baresip v3.9.0 (x86_64/linux)\r\n"
     "Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"
     "Organization: Looking Glass\r\n"
@@ -390,6 +391,19 @@ test_leak_refused(void **state)
 	f->leg.remote_uri = "sip:baresip v3.9.0 (x86_64/linux)@" PEER;
 	assert_int_equal(
 	    run(f, leaky_invite, SIPSAN_TO_NETWORK, &res), SIPSAN_LEAK);
+	/* A User-Agent too short to search for does not stop every call. */
+	{
+		static const char ua_sip[] =
+		    "BYE sip:bob@" PEER " SIP/2.0\r\n"
+		    "Via: SIP/2.0/TCP h.example;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@h.example>;tag=1\r\nTo: <sip:bob@" PEER
+		    ">;tag=2\r\nCall-ID: c1\r\nCSeq: 2 BYE\r\n"
+		    "User-Agent: SIP\r\n\r\n";
+
+		f->leg.remote_uri = "sip:bob@" PEER;
+		assert_int_equal(
+		    run(f, ua_sip, SIPSAN_TO_NETWORK, &res), SIPSAN_OK);
+	}
 	/* Toward the softphone local addresses are expected. */
 	f->leg.lc = f->lc;
 	f->leg.remote_uri = "sip:alice@192.168.1.20";

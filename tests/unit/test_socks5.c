@@ -225,6 +225,15 @@ struct fake {
 	int silent; /* never answer: the client must time out */
 };
 
+static int observed = -1;
+static int observed_before_cb;
+
+static void
+observer_cb(enum socks5_reason reason)
+{
+	observed = (int)reason;
+}
+
 static void
 fake_io_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -263,10 +272,13 @@ conn_done_cb(int fd, enum socks5_reason reason, void *arg)
 	struct fake *f = arg;
 
 	f->done = 1;
+	observed_before_cb = observed;
 	f->done_fd = fd;
 	f->done_reason = reason;
 	event_base_loopbreak(f->base);
 }
+
+static socks5_conn_observer_cb *fake_observer;
 
 /* Run one CONNECT against the fake proxy. */
 static void
@@ -296,6 +308,8 @@ run_fake(struct fake *f, const char *reply, size_t replylen, int silent,
 	c = socks5_connect(f->base, (struct sockaddr *)&sin, sl,
 	    "example.onion", 5060, "iso", timeout_ms, conn_done_cb, f);
 	assert_non_null(c);
+	if (fake_observer != NULL)
+		socks5_conn_set_observer(c, fake_observer);
 	assert_int_equal(f->done, 0); /* never called before returning */
 	event_base_dispatch(f->base);
 	assert_int_equal(f->done, 1);
@@ -336,9 +350,13 @@ test_conn_onion_error(void **state)
 				    "\x05\xf0\x00\x01\x00\x00\x00\x00\x00\x00";
 	struct fake f;
 
+	fake_observer = observer_cb;
 	run_fake(&f, reply, sizeof(reply) - 1, 0, 5000);
+	fake_observer = NULL;
 	assert_int_equal(f.done_fd, -1);
 	assert_int_equal(f.done_reason, SOCKS5_ONION_DESC_NOT_FOUND);
+	/* The observer hears the outcome before the callback runs. */
+	assert_int_equal(observed_before_cb, SOCKS5_ONION_DESC_NOT_FOUND);
 }
 
 static void

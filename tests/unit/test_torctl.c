@@ -112,6 +112,31 @@ test_addrport(void **state)
 }
 
 static void
+test_pick_socks(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	socklen_t len;
+
+	assert_int_equal(
+	    torctl_pick_socks("\"127.0.0.1:9050\"", 0, &ss, &len), 0);
+	assert_int_equal(ntohs(sin->sin_port), 9050);
+	assert_int_equal(torctl_pick_socks("\"unix:/run/tor/socks\" "
+					   "\"127.0.0.1:9050\" "
+					   "\"127.0.0.1:9150\"",
+			     9150, &ss, &len),
+	    0);
+	assert_int_equal(ntohs(sin->sin_port), 9150);
+	/* Not the configured port: the first one, flagged. */
+	assert_int_equal(
+	    torctl_pick_socks("\"127.0.0.1:9050\"", 9999, &ss, &len), 1);
+	assert_int_equal(ntohs(sin->sin_port), 9050);
+	assert_int_equal(torctl_pick_socks("", 0, &ss, &len), -1);
+	assert_int_equal(torctl_pick_socks("\"unix:/x\"", 0, &ss, &len), -1);
+	assert_int_equal(torctl_pick_socks("\"127.0.0.1:1", 0, &ss, &len), -1);
+}
+
+static void
 test_add_onion(void **state)
 {
 	const char *clients[] = { "descriptor:x25519:AAAA", "BBBB" };
@@ -359,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_bootstrap),
 		cmocka_unit_test(test_addrport),
+		cmocka_unit_test(test_pick_socks),
 		cmocka_unit_test(test_add_onion),
 		cmocka_unit_test(test_safecookie_flow),
 		cmocka_unit_test(test_safecookie_wrong_server),
