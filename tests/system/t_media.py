@@ -120,10 +120,24 @@ def test_public_hop_carries_only_srtp(ctx):
     cap = Capture(["lo"], path, bpf="udp or tcp port %d" % t.port)
     cap.start()
     ctx.cleanup(cap.stop)
+
+    def dumpcap_log():
+        try:
+            with open(cap.log_path, errors="replace") as f:
+                return f.read()[-1500:]
+        except OSError as e:
+            return str(e)
+    # Once (in a full run) the capture file was missing at the end: wait
+    # for it before any traffic, and say what dumpcap said if it is not.
+    try:
+        net.wait_until(lambda: os.path.exists(path), 10, "capture file")
+    except net.WaitTimeout:
+        raise AssertionError("dumpcap wrote no file:\n" + dumpcap_log())
     rc, out, err = _turnpair(ctx, t, "alice", t.users["alice"], "relay",
                              seconds=4)
     cap.stop()
     assert rc == 0, "turnpair exit %d:\n%s\n%s" % (rc, out, err[-2000:])
+    assert os.path.exists(path), "capture file gone:\n" + dumpcap_log()
     relay = range(t.min_port, t.max_port + 1)
     hop = clear = tcp = 0
     for p in read_packets(path):
