@@ -12,8 +12,9 @@ inside namespaces reach them (TESTNET.md, "Separate hosts").
     alice.exec_argv(argv)                # argv wrapped to run inside
     net.destroy()
 
-Names carry the runner's pid (namespaces 'onionsip-<pid>-<name>',
-links 'os<pid>...'), so parallel runs never collide, and leftovers of
+Names carry the runner's pid and a letter per Network (namespaces
+'onionsip-<pid><letter>-<name>', links 'os<pid><letter>...'), so parallel
+runs and several Networks in one run never collide, and leftovers of
 runs whose process is gone are removed when a new Network is made.
 Inside a namespace: lo up, eth0 (and eth1 with lan=True), a route to
 the whole 10.B.0.0/16 block through the host side, no default route
@@ -28,7 +29,9 @@ import fcntl
 import ipaddress
 import os
 import re
+import itertools
 import shutil
+import string
 import subprocess
 
 from lib import proc
@@ -37,6 +40,7 @@ IP = "ip"
 NETNS_ETC = "/etc/netns"
 LOCK_PATH = "/run/onionsip-netns.lock"
 BLOCKS = range(64, 128)      # 10.64.0.0/16 .. 10.127.0.0/16
+_instances = itertools.count()
 
 
 class NetnsError(RuntimeError):
@@ -63,7 +67,7 @@ def cleanup_leftovers():
     out = _ip("netns", "list", check=False).stdout.decode()
     for line in out.splitlines():
         name = line.split()[0] if line.split() else ""
-        m = re.match(r"^onionsip-(\d+)-", name)
+        m = re.match(r"^onionsip-(\d+)[a-z]?-", name)
         if m and not _pid_alive(int(m.group(1))):
             _ip("netns", "del", name, check=False)
             removed.append(name)
@@ -75,7 +79,7 @@ def cleanup_leftovers():
             removed.append(m.group(1))
     if os.path.isdir(NETNS_ETC):
         for name in os.listdir(NETNS_ETC):
-            m = re.match(r"^onionsip-(\d+)-", name)
+            m = re.match(r"^onionsip-(\d+)[a-z]?-", name)
             if m and not _pid_alive(int(m.group(1))):
                 shutil.rmtree(os.path.join(NETNS_ETC, name),
                               ignore_errors=True)
@@ -103,15 +107,15 @@ class Host:
         self.network = network
         self.name = name
         self.index = index
-        self.ns = "onionsip-%d-%s" % (network.owner_pid, name)
+        self.ns = "onionsip-%s-%s" % (network.tag, name)
         self.hostname = hostname or "%s-host" % name
         b = network.block
         self.address = "10.%d.%d.2" % (b, index)
         self.gateway = "10.%d.%d.1" % (b, index)
-        self.link = "os%dh%d" % (network.owner_pid, index)
+        self.link = "os%sh%d" % (network.tag, index)
         self.lan_address = "10.%d.%d.2" % (b, 100 + index) if lan else None
         self.lan_gateway = "10.%d.%d.1" % (b, 100 + index) if lan else None
-        self.lan_link = "os%dl%d" % (network.owner_pid, index) if lan \
+        self.lan_link = "os%sl%d" % (network.tag, index) if lan \
             else None
         self.default_route = default_route
         self.created = False
@@ -196,7 +200,11 @@ class Network:
         self.owner_pid = owner_pid or os.getpid()
         self.hosts = {}
         self.block = None
-        self.core_link = "os%dc" % self.owner_pid
+        # Several Networks may live in one run (the shared HostNet and a
+        # test's own): a letter per instance keeps their names apart.
+        self.tag = "%d%s" % (self.owner_pid,
+                             string.ascii_lowercase[next(_instances) % 26])
+        self.core_link = "os%sc" % self.tag
         self.leftovers = cleanup_leftovers()
         os.makedirs(os.path.dirname(LOCK_PATH), exist_ok=True)
         with open(LOCK_PATH, "a") as lock:
