@@ -489,27 +489,6 @@ def test_registered_phone_rings(ctx):
     b.wait_log(r"softphone unregistered", 10, mark)
 
 
-@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
-def test_sigterm_ends_calls_with_bye(ctx):
-    """SIGTERM to the caller's gateway during a call: both phones get a
-    BYE, the gateway releases its relay and exits 0. (Runs last: it stops
-    the shared caller gateway.)"""
-    alice, bob, a, b = _phones(ctx)
-    alice.dial("sip:bob@%s.onion" % b.onion)
-    alice.wait_event("CALL_ESTABLISHED", 40)
-    bob.wait_event("CALL_ESTABLISHED", 10)
-    time.sleep(1)
-    mark = len(a.text())
-    a.p.send_signal(signal.SIGTERM)
-    bob.wait_event("CALL_CLOSED", 10)
-    alice.wait_event("CALL_CLOSED", 10)
-    net.wait_until(lambda: not a.p.alive(), 10, "alice's gateway to exit")
-    text = a.text()[mark:]
-    assert re.search(r"call \w+: ended", text), text
-    assert re.search(r"stopped", text), text
-    _pair.clear()
-
-
 @needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
 def test_private_onion_403(ctx):
     """Calling a private onion (v3 client authorization) without its key
@@ -539,3 +518,24 @@ def test_private_onion_403(ctx):
             break
         time.sleep(2)
     assert "403" in str(ev), "not a 403: %r" % ev
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_sigterm_ends_calls_with_bye(ctx):
+    """SIGTERM to the caller's gateway during a call: both phones get a
+    BYE, the gateway releases its relay and exits 0. (Runs last: it stops
+    the shared caller gateway.)"""
+    alice, bob, a, b = _phones(ctx)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(1)
+    mark = len(a.text())
+    a.p.send_signal(signal.SIGTERM)
+    bob.wait_event("CALL_CLOSED", 10)
+    alice.wait_event("CALL_CLOSED", 10)
+    net.wait_until(lambda: not a.p.alive(), 10, "alice's gateway to exit")
+    text = a.text()[mark:]
+    assert re.search(r"call \w+: ended", text), text
+    assert re.search(r"stopped", text), text
+    _pair.clear()
