@@ -538,4 +538,5 @@ def test_sigterm_ends_calls_with_bye(ctx):
     text = a.text()[mark:]
     assert re.search(r"call \w+: ended", text), text
     assert re.search(r"stopped", text), text
+    b.stop()
     _pair.clear()
