@@ -6,7 +6,7 @@ import os
 import re
 import time
 
-from lib import proc
+from lib import net, proc
 from lib.coturn import Coturn
 from lib.harness import needs
 
@@ -65,9 +65,14 @@ def test_relay_both_ways_with_refreshes(ctx):
         assert 0 < _field(out, side, "rtt_ms") < 5000, out
     # Both allocations were released cleanly (Refresh, lifetime 0) at the
     # end, not left to expire.
-    log = t.log_text()
-    released = re.findall(r"refreshed, .* lifetime=0", log)
-    assert len(released) == 2, log[-3000:]
+    def released():
+        return len(re.findall(r"refreshed, .* lifetime=0", t.log_text()))
+    try:
+        net.wait_until(lambda: released() >= 2, 5, "deallocations logged")
+    except net.WaitTimeout:
+        t.stop()        # coturn may hold its log lines until it exits
+    assert released() == 2, "coturn logged %d deallocations:\n%s" % (
+        released(), t.log_text()[-3000:])
 
 
 @needs("tornet", "coturn")
@@ -147,7 +152,6 @@ def test_stalled_tor_drops_old_audio(ctx):
     of arriving seconds late, and flows again, in order, after."""
     import signal
     import subprocess
-    import time
     c = ctx.tornet.add_client("stall")
     ctx.cleanup(c.stop)
     t = ctx.coturn
@@ -202,32 +206,3 @@ def test_hold_stops_incoming_audio(ctx):
     assert _field(out, "bob", "gaps") == 0, out
     assert _field(out, "bob", "recv") == _field(out, "alice", "sent"), out
 
-
-@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=240)
-def test_linphonec_audio_through_gateways(ctx):
-    """linphonec (which names its LAN address in c=, probes with STUN and
-    sends sequence numbers from 0) calls baresip through two onionsips:
-    each side hears the other's tone through the TURN relays."""
-    import t_calls
-    from lib import audio
-    from lib.baresip import Baresip
-    from lib.linphone import Linphone
-    bob = Baresip(ctx.tmpdir, "bob", tone=1000)
-    ctx.start(bob)
-    a, b = t_calls._gateways(ctx, bob.uri)
-    carol = Linphone(ctx.tmpdir, "carol", tone=440, autoanswer=False,
-                     proxy=a.proxy + ";transport=tcp")
-    ctx.start(carol)
-    carol.call("sip:bob@%s.onion" % b.onion)
-    carol.wait_line(r"Call \d+ with .* connected", 60)
-    bob.wait_event("CALL_ESTABLISHED", 10)
-    time.sleep(6)
-    carol.terminate()
-    bob.wait_event("CALL_CLOSED", 15)
-    carol.stop()
-    got_bob = audio.analyze(bob.recording("dec"), (440, 1000))
-    got_carol = audio.analyze(carol.recording_path, (440, 1000))
-    assert got_bob.dominant == 440, "Bob heard %r (power %r)" % (
-        got_bob.dominant, got_bob.power)
-    assert got_carol.dominant == 1000, "Carol heard %r (power %r)" % (
-        got_carol.dominant, got_carol.power)
