@@ -49,6 +49,7 @@ fake_media_ready(evutil_socket_t fd, short ev, void *arg)
 	m->cb(m, MEDIA_EV_READY, NULL, m->arg);
 }
 
+/* Stand-in for media_new() (see the top of this file). */
 struct media *
 media_new(
     struct event_base *base, struct turnpool *pool, media_cb *cb, void *arg)
@@ -63,6 +64,7 @@ media_new(
 	return m;
 }
 
+/* Stand-in for media_free() (see the top of this file). */
 void
 media_free(struct media *m)
 {
@@ -73,6 +75,7 @@ media_free(struct media *m)
 	media_objects--;
 }
 
+/* Stand-in for media_local_ports() (see the top of this file). */
 void
 media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 {
@@ -80,12 +83,14 @@ media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 	*rtcp = 41001;
 }
 
+/* Stand-in for media_ready() (see the top of this file). */
 bool
 media_ready(const struct media *m)
 {
 	return m->ready;
 }
 
+/* Stand-in for media_relay() (see the top of this file). */
 int
 media_relay(const struct media *m, char *addr, size_t addrlen, uint16_t *port)
 {
@@ -94,6 +99,7 @@ media_relay(const struct media *m, char *addr, size_t addrlen, uint16_t *port)
 	return m->ready ? 0 : -1;
 }
 
+/* Stand-in for media_crypto() (see the top of this file). */
 const char *
 media_crypto(const struct media *m)
 {
@@ -101,6 +107,7 @@ media_crypto(const struct media *m)
 	       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 }
 
+/* Stand-in for media_set_softphone() (see the top of this file). */
 int
 media_set_softphone(
     struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp)
@@ -109,6 +116,7 @@ media_set_softphone(
 	return 0;
 }
 
+/* Stand-in for media_set_peer() (see the top of this file). */
 int
 media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
     const char *crypto, bool allow_plain, const char **why)
@@ -117,11 +125,13 @@ media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
 	return 0;
 }
 
+/* Stand-in for media_set_direction() (see the top of this file). */
 void
 media_set_direction(struct media *m, enum media_dir dir)
 {
 }
 
+/* Stand-in for media_get_stats() (see the top of this file). */
 void
 media_get_stats(const struct media *m, struct media_stats *st)
 {
