@@ -731,6 +731,14 @@ call_media_peer(struct call *c)
 	if (pm->port == 0 || pm->addr[0] == '\0' ||
 	    strcmp(pm->addr, "0.0.0.0") == 0)
 		return;
+	/* A re-INVITE that moves nothing (hold, resume) keeps the path. */
+	if (strcmp(pm->addr, c->peer_applied.addr) == 0 &&
+	    pm->port == c->peer_applied.port &&
+	    pm->rtcp_port == c->peer_applied.rtcp_port &&
+	    pm->rtcp_mux == c->peer_applied.rtcp_mux &&
+	    strcmp(pm->crypto, c->peer_applied.crypto) == 0)
+		return;
+	c->peer_applied = *pm;
 	if (media_set_peer(c->media, pm->addr, pm->port,
 		pm->rtcp_mux ? 0 : pm->rtcp_port,
 		pm->crypto[0] ? pm->crypto : NULL, c->t->set->allow_plain_rtp,
@@ -761,11 +769,19 @@ call_media_softphone(struct call *c, const struct sdprw_info *info)
 	addr = strncmp(sm->addr, "127.", 4) == 0 || strcmp(sm->addr, "::1") == 0
 	    ? sm->addr
 	    : "127.0.0.1";
-	if (media_set_softphone(c->media, addr, sm->port,
-		sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
-		log_ratelim_warnx(&call_rl,
-		    "call %llx: softphone media refused",
-		    (unsigned long long)c->id);
+	if (c->sp_applied.port != sm->port ||
+	    c->sp_applied.rtcp_port != sm->rtcp_port ||
+	    c->sp_applied.rtcp_mux != sm->rtcp_mux ||
+	    strcmp(c->sp_applied.addr, addr) != 0) {
+		c->sp_applied = *sm;
+		snprintf(
+		    c->sp_applied.addr, sizeof(c->sp_applied.addr), "%s", addr);
+		if (media_set_softphone(c->media, addr, sm->port,
+			sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
+			log_ratelim_warnx(&call_rl,
+			    "call %llx: softphone media refused",
+			    (unsigned long long)c->id);
+	}
 	if ((size_t)sm->dir < sizeof(dirs) / sizeof(dirs[0]))
 		media_set_direction(c->media, dirs[sm->dir]);
 }

@@ -109,7 +109,9 @@ struct call {
 	char net_host[80];
 	char relay[MEDIA_ADDR_MAX];
 	uint16_t relay_port;
-	struct sdprw_info peer_info; /* the peer's last SDP */
+	struct sdprw_info peer_info;	 /* the peer's last SDP */
+	struct sdprw_media peer_applied; /* what media_set_peer() got */
+	struct sdprw_media sp_applied;	 /* what media_set_softphone() got */
 	bool have_peer_info;
 	struct sipmsg *held_2xx; /* softphone's 2xx waiting for the relay */
 	struct event *timer;
