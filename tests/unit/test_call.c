@@ -993,6 +993,65 @@ test_outgoing_late_offer(void **state)
 	pump(100);
 }
 
+/* UDP toward the softphone: our INVITE repeats until answered (timer A). */
+static void
+test_udp_retransmissions(void **state)
+{
+	char inv1[4096], inv2[4096], buf[4096], b1[200];
+	int net;
+
+	net = onion_dial();
+	net_invite(net, "retx", "bob");
+	assert_true(recv_pump(sp_fd, inv1, sizeof(inv1), 2000) > 0);
+	/* Nobody answers: the same INVITE again after T1 (500 ms). */
+	assert_true(recv_pump(sp_fd, inv2, sizeof(inv2), 1500) > 0);
+	assert_string_equal(inv1, inv2);
+	header(inv1, "Via", b1, sizeof(b1));
+	/* A provisional answer stops the repeats. */
+	make_reply(buf, sizeof(buf), inv1, 180, "t", "sip:b@127.0.0.1", NULL);
+	sp_send("%s", buf);
+	pump(100);
+	while (recv(sp_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 1500), -1);
+	(void)b1;
+	close(net);
+}
+
+/* UDP toward the softphone: our 486 repeats until the ACK (timer G). */
+static void
+test_udp_retransmit_final(void **state)
+{
+	char inv1[4096], buf[4096], buf2[4096], host[300], b2[200];
+	int net, n, i;
+
+	/* Our 486 (from the peer) repeats until the softphone ACKs. */
+	sp_invite("retx-out", 1);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, inv1, sizeof(inv1), 3000) > 0);
+	n = make_reply(
+	    buf, sizeof(buf), inv1, 486, "pt", "sip:b@x.invalid", NULL);
+	assert_int_equal(write(net, buf, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 486);
+	sp_recv(buf2, sizeof(buf2));
+	assert_string_equal(buf, buf2);
+	/* The softphone repeats its INVITE: it gets the 486 again. */
+	sp_invite("retx-out", 1);
+	sp_recv(buf2, sizeof(buf2));
+	assert_int_equal(status_of(buf2), 486);
+	sp_ack(buf);
+	pump(100);
+	while (recv(sp_fd, buf2, sizeof(buf2), MSG_DONTWAIT) > 0)
+		;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		    recv_pump(sp_fd, buf2, sizeof(buf2), 1000), -1);
+	header(buf, "Via", b2, sizeof(b2));
+	assert_non_null(strstr(b2, "z9hG4bKsp1"));
+	close(net);
+}
+
 /* OPTIONS from the onion side is answered by onionsip: no probe rings. */
 static void
 test_incoming_options(void **state)
@@ -1041,6 +1100,10 @@ main(void)
 		    test_incoming_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_late_offer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_udp_retransmissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_udp_retransmit_final, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
