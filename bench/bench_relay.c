@@ -455,6 +455,7 @@ bench_turn(int argc, char **argv)
 	waitpid(proxy, NULL, 0);
 }
 
+/* The pipeline figures, then the TURN run if a server is given. */
 int
 main(int argc, char **argv)
 {

@@ -47,6 +47,8 @@ static struct {
 	bool stall_warned;
 	struct log_ratelim warn_rl;
 	time_t newnym_at;
+	uint16_t socks_port; /* our tor's SocksPort, kept across restarts */
+	bool no_circuits;
 } dt = { .warn_rl = LOG_RATELIM_INIT(60, 3) };
 
 static void daemon_tor_begin(void);
@@ -278,6 +280,8 @@ daemon_tor_socks_cb(struct torctl *tc, const struct torreply *r, void *arg)
 			  "SocksPorts; using port %u that tor reports",
 		    prefer, ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	tor_set_socks_addr((struct sockaddr *)&ss, len);
+	if (set->tor_mode == SETTINGS_TOR_LAUNCH)
+		dt.socks_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	daemon_tor_publish();
 }
 
@@ -342,9 +346,25 @@ daemon_tor_phase_cb(struct torctl *tc, const struct torreply *r, void *arg)
 static void
 daemon_tor_event_cb(struct torctl *tc, const struct torreply *r, void *arg)
 {
-	if (r->nlines > 0 &&
-	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) == 0)
-		daemon_tor_progress(r->lines[0].text);
+	const char *text;
+
+	if (r->nlines == 0 ||
+	    strncmp(r->lines[0].text, "STATUS_CLIENT ", 14) != 0)
+		return;
+	text = r->lines[0].text;
+	/* Ready but cut off (the machine went offline): say so once. */
+	if (strstr(text, " CIRCUIT_NOT_ESTABLISHED") != NULL) {
+		if (!dt.no_circuits)
+			log_warnx(
+			    "tor: cannot build circuits; calls fail until "
+			    "the network is back");
+		dt.no_circuits = true;
+	} else if (strstr(text, " CIRCUIT_ESTABLISHED") != NULL) {
+		if (dt.no_circuits)
+			log_notice("tor: circuits again");
+		dt.no_circuits = false;
+	} else
+		daemon_tor_progress(text);
 }
 
 /* A plain command that must answer 250. */
@@ -462,6 +482,12 @@ daemon_tor_exit_cb(struct torproc *tp, int status, void *arg)
 		log_warnx("tor said: %s",
 		    log_escape(esc, sizeof(esc), p, (size_t)(end - p)));
 	}
+	/* A kept SocksPort someone else took meanwhile: let tor pick. */
+	if (tor_state() == TOR_STARTING && dt.socks_port != 0) {
+		log_info("tor: SocksPort %u not usable; letting tor pick one",
+		    dt.socks_port);
+		dt.socks_port = 0;
+	}
 	evtimer_del(dt.ev_poll);
 	daemon_tor_lost(why);
 }
@@ -493,7 +519,7 @@ daemon_tor_begin(void)
 		dt.proc = NULL;
 	}
 	log_progress("tor: starting");
-	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir,
+	dt.proc = torproc_start(dt.d->base, set, dt.d->data_dir, dt.socks_port,
 	    daemon_tor_exit_cb, NULL, err, sizeof(err));
 	if (dt.proc == NULL) {
 		log_progress_done();

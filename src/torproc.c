@@ -74,7 +74,7 @@ torproc_torrc(const struct settings *set)
  */
 char **
 torproc_argv(const struct settings *set, const char *torrc, const char *tordir,
-    pid_t owner)
+    pid_t owner, uint16_t socks_port)
 {
 	char **argv = xcalloc(TORPROC_MAX_ARGS, sizeof(char *));
 	size_t n = 0, i;
@@ -88,7 +88,11 @@ torproc_argv(const struct settings *set, const char *torrc, const char *tordir,
 	torproc_arg(argv, &n, "--DataDirectory");
 	torproc_arg(argv, &n, "%s", tordir);
 	torproc_arg(argv, &n, "--SocksPort");
-	torproc_arg(argv, &n, "127.0.0.1:auto " TORPROC_SOCKS_FLAGS);
+	if (socks_port != 0)
+		torproc_arg(argv, &n, "127.0.0.1:%u " TORPROC_SOCKS_FLAGS,
+		    (unsigned)socks_port);
+	else
+		torproc_arg(argv, &n, "127.0.0.1:auto " TORPROC_SOCKS_FLAGS);
 	torproc_arg(argv, &n, "--ControlPort");
 	torproc_arg(argv, &n, "127.0.0.1:auto");
 	torproc_arg(argv, &n, "--ControlPortWriteToFile");
@@ -205,8 +209,8 @@ torproc_chld_cb(evutil_socket_t sig, short what, void *arg)
 /* Start tor (see torproc.h). */
 struct torproc *
 torproc_start(struct event_base *base, const struct settings *set,
-    const char *data_dir, torproc_exit_cb *cb, void *arg, char *err,
-    size_t errlen)
+    const char *data_dir, uint16_t socks_port, torproc_exit_cb *cb, void *arg,
+    char *err, size_t errlen)
 {
 	struct torproc *tp;
 	char *tordir, **argv;
@@ -242,7 +246,7 @@ torproc_start(struct event_base *base, const struct settings *set,
 	xasprintf(&tp->cookie_file, "%s/" TORPROC_COOKIE_FILE, tordir);
 	/* A stale file from an earlier tor must not be taken for this one. */
 	unlink(tp->control_file);
-	argv = torproc_argv(set, torrc, tordir, getpid());
+	argv = torproc_argv(set, torrc, tordir, getpid(), socks_port);
 	free(tordir);
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		fatal("pipe2");

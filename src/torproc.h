@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "settings.h"
 
@@ -30,20 +31,24 @@ typedef void torproc_exit_cb(struct torproc *tp, int status, void *arg);
 /*
  * The argument vector to run tor with (pure): argv[0] is the binary,
  * NULL-terminated; free with torproc_argv_free(). torrc is the file to
- * read, tordir tor's DataDirectory.
+ * read, tordir tor's DataDirectory, socks_port the SocksPort (0: auto).
  */
 char **torproc_argv(const struct settings *set, const char *torrc,
-    const char *tordir, pid_t owner);
+    const char *tordir, pid_t owner, uint16_t socks_port);
 void torproc_argv_free(char **argv);
 /* The torrc to use: TorrcFile, or the shipped one. */
 const char *torproc_torrc(const struct settings *set);
 /* Whether the binary can be run (a path, or found on PATH). */
 bool torproc_binary_found(const char *binary);
 
-/* Start tor; NULL with err when it cannot be started at all. */
+/*
+ * Start tor; NULL with err when it cannot be started at all. socks_port 0
+ * lets tor pick; a restart passes the port it picked before, so those who
+ * kept the address reach the new tor.
+ */
 struct torproc *torproc_start(struct event_base *base,
-    const struct settings *set, const char *data_dir, torproc_exit_cb *cb,
-    void *arg, char *err, size_t errlen);
+    const struct settings *set, const char *data_dir, uint16_t socks_port,
+    torproc_exit_cb *cb, void *arg, char *err, size_t errlen);
 /*
  * Where tor's control port listens: 0 and the address once tor wrote it,
  * 1 while not yet, -1 when the file is garbage.

@@ -328,6 +328,7 @@ phone_open(struct side *s)
 	return 0;
 }
 
+/* Two media paths through tor and coturn; see the top of the file. */
 int
 main(int argc, char **argv)
 {

@@ -13,6 +13,7 @@ import time
 from lib import net, proc
 from lib.harness import needs
 from lib.onionkeys import unpublished_onion
+from lib.torctl import TorControl
 from lib.tornet import TOR
 
 # socks5.h enum values, as torhelper prints them.
@@ -172,6 +173,15 @@ class Onionsip:
             raise AssertionError("no %r in onionsip's log:\n%s" % (
                 pattern, self.text()[-2000:]))
 
+    def tor_socks(self):
+        """Our tor's SocksPort listeners, asked over its control port."""
+        tordir = os.path.join(self.data, "tor")
+        with open(os.path.join(tordir, "control_port")) as f:
+            port = int(f.read().strip().rsplit(":", 1)[1])
+        with TorControl("127.0.0.1", port, os.path.join(
+                tordir, "control_auth_cookie")) as c:
+            return c.getinfo("net/listeners/socks")["net/listeners/socks"]
+
     def tor_pids(self):
         pids = []
         for f in glob.glob("/proc/%d/task/*/children" % self.p.pid):
@@ -229,6 +239,7 @@ def test_daemon_launch_publish_fail_closed_recover(ctx):
 
     pids = o.tor_pids()
     assert len(pids) == 1, "onionsip's children: %r" % pids
+    socks_before = o.tor_socks()
     mark = len(o.text())
     os.kill(pids[0], 9)
     o.wait_log(r"tor: lost \(.*\); no calls until tor is back", 15, mark)
@@ -255,6 +266,8 @@ def test_daemon_launch_publish_fail_closed_recover(ctx):
         time.sleep(0.1)
     o.wait_log(r"tor: back; the onion service is published again", 60, mark)
     assert len(o.tor_pids()) == 1
+    # The restarted tor keeps the SocksPort (kept copies stay right).
+    assert o.tor_socks() == socks_before, (o.tor_socks(), socks_before)
     # Clients cache the old descriptor's circuits: a fresh identity.
     with tn.client.control() as c:
         c.signal("NEWNYM")
