@@ -568,6 +568,16 @@ call_answer_pending(
 	call_send_response(c, leg, p->in_cseq, p->method, scode);
 }
 
+/* Streams carrying this call are exempt from the idle rule while it lasts. */
+void
+call_keep_streams(struct call *c, bool keep)
+{
+	if (c->a.peer_ok && c->a.peer.proto == SIPUA_TCP)
+		sipua_tp_keep(c->t->tp, c->a.peer.conn, keep);
+	if (c->b.peer_ok && c->b.peer.proto == SIPUA_TCP)
+		sipua_tp_keep(c->t->tp, c->b.peer.conn, keep);
+}
+
 /* Free a call on the next loop turn (never inside its own callbacks). */
 static void
 call_reap_cb(evutil_socket_t fd, short ev, void *arg)
@@ -602,6 +612,7 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		    (unsigned long long)ms.drop_delay);
 	}
 	media_free(c->media);
+	call_keep_streams(c, false);
 	if (c->net->peer_ok)
 		sipua_tp_close(t->tp, c->net->peer.conn);
 	call_leg_clear(&c->a);
@@ -861,6 +872,7 @@ call_socks_cb(int fd, enum socks5_reason reason, void *arg)
 	c->net->peer.proto = SIPUA_TCP;
 	c->net->peer.conn = conn;
 	c->net->peer_ok = true;
+	call_keep_streams(c, true);
 	c->net_up = true;
 	call_send_invite(c);
 }

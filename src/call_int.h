@@ -168,6 +168,7 @@ void call_token(char *dst, size_t len, const char *prefix);
 bool call_user_ok(struct span s);
 void call_table_refresh(struct call_table *t);
 long call_ms(const struct call *c);
+void call_keep_streams(struct call *c, bool keep);
 void call_media_cb(
     struct media *md, enum media_event ev, const char *reason, void *arg);
 void call_socks_cb(int fd, enum socks5_reason reason, void *arg);
