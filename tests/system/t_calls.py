@@ -328,6 +328,30 @@ def test_linphonec_calls_baresip(ctx):
         got_c.dominant, got_c.power)
 
 
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
+def test_baresip_calls_linphonec(ctx):
+    """linphonec answers (it names its LAN address in its SDP and says
+    "200 Ok"); tones both ways; the callee hangs up."""
+    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_line(r"Media streams established", 15)
+    time.sleep(5)
+    bob.terminate()
+    alice.wait_event("CALL_CLOSED", 15)
+    got_a = audio.analyze(alice.recording("dec"), (TONE_A, TONE_B))
+    got_b = audio.analyze(bob.recording_path, (TONE_A, TONE_B))
+    assert got_a.dominant == TONE_B, "Alice heard %r (%r)" % (
+        got_a.dominant, got_a.power)
+    assert got_b.dominant == TONE_A, "linphonec heard %r (%r)" % (
+        got_b.dominant, got_b.power)
+
+
 class SpyPhone:
     """Bob's softphone as a UDP socket that keeps every byte it gets:
     answers INVITE with 200 and an SDP of its own, receives RTP/RTCP,
