@@ -950,6 +950,49 @@ test_outgoing_needs_password(void **state)
 	pump(100);
 }
 
+/* REGISTER with SIPPassword: 401 with a challenge, then 200 with the proof. */
+static void
+test_register_with_password(void **state)
+{
+	char buf[4096], nonce[64], resp[33];
+	const char *p;
+
+	free(set.sip_password);
+	set.sip_password = strdup("s3cret");
+	sp_send(
+	    "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKr1\r\n"
+	    "From: <sip:user@127.0.0.1>;tag=a\r\nTo: <sip:user@127.0.0.1>\r\n"
+	    "Call-ID: regpw\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:user@127.0.0.1:%d>\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 401);
+	p = strstr(buf, "WWW-Authenticate: Digest realm=\"onionsip\"");
+	assert_non_null(p);
+	p = strstr(p, "nonce=\"");
+	snprintf(
+	    nonce, sizeof(nonce), "%.*s", (int)strcspn(p + 7, "\""), p + 7);
+	registrar_digest("user", REGISTRAR_REALM, "s3cret", "REGISTER",
+	    "sip:127.0.0.1", nonce, "00000001", "cn", "auth", resp);
+	sp_send(
+	    "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKr2\r\n"
+	    "From: <sip:user@127.0.0.1>;tag=a\r\nTo: <sip:user@127.0.0.1>\r\n"
+	    "Call-ID: regpw\r\nCSeq: 2 REGISTER\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:user@127.0.0.1:%d>\r\n"
+	    "Authorization: Digest username=\"user\", realm=\"onionsip\", "
+	    "nonce=\"%s\", uri=\"sip:127.0.0.1\", response=\"%s\", "
+	    "qop=auth, nc=00000001, cnonce=\"cn\"\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port, nonce, resp);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "Contact: <sip:user@127.0.0.1:"));
+	assert_non_null(strstr(buf, ";expires=600"));
+}
+
 /* An INVITE without SDP: the offer comes in the 200, the answer in ACK. */
 static void
 test_outgoing_late_offer(void **state)
@@ -1100,6 +1143,8 @@ main(void)
 		    test_incoming_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_late_offer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_register_with_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_udp_retransmissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
