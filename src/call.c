@@ -157,6 +157,35 @@ call_pending_add(struct call_leg *leg, struct sipmsg *m)
 	return p;
 }
 
+/* Whether leg can track one more relayed request. */
+static bool
+call_pending_room(const struct call_leg *leg)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (!leg->pend[i].used)
+			return true;
+	return false;
+}
+
+/* Whether an INVITE is in progress on either leg (RFC 3261 14.2: 491). */
+static bool
+call_invite_pending(const struct call *c)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if ((c->a.pend[i].used &&
+			c->a.pend[i].method == SIPMSG_INVITE &&
+			!c->a.pend[i].final_sent) ||
+		    (c->b.pend[i].used &&
+			c->b.pend[i].method == SIPMSG_INVITE &&
+			!c->b.pend[i].final_sent))
+			return true;
+	return false;
+}
+
 /* The pending request of leg whose relayed copy had this CSeq/method. */
 static struct call_pending *
 call_pending_out(struct call_leg *leg, uint32_t cseq, enum sipmsg_method method)
@@ -1128,7 +1157,18 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 			call_send(c, from, &c->t->out);
 		goto out;
 	}
-	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request. */
+	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request, but
+	 * only as many at once as we can track (a peer cannot make us
+	 * flood the softphone): 491 for an INVITE, 500 otherwise. */
+	if (!call_pending_room(from) ||
+	    (m->method == SIPMSG_INVITE && call_invite_pending(c))) {
+		if (sipsan_answer(m, m->method == SIPMSG_INVITE ? 491 : 500,
+			from->local_tag, NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		goto out;
+	}
 	cseq = ++to->cseq;
 	call_token(branch, sizeof(branch), "z9hG4bK");
 	memset(&info, 0, sizeof(info));
