@@ -30,7 +30,8 @@ struct sipua_conn {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool connecting;
-	bool keep; /* carries a call: no idle timeout */
+	bool keep;    /* carries a call: no idle timeout */
+	bool closing; /* flushing its last bytes, then freed */
 };
 
 struct sipua_udp {
@@ -160,7 +161,7 @@ sipua_tp_find(const struct sipua_tp *tp, uint64_t id)
 	struct sipua_conn *c;
 
 	for (c = tp->conns; c != NULL; c = c->next)
-		if (c->id == id)
+		if (c->id == id && !c->closing)
 			return c;
 	return NULL;
 }
@@ -252,7 +253,17 @@ sipua_tp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		sipua_tp_conn_free(c, true);
+		sipua_tp_conn_free(c, !c->closing);
+}
+
+/* A closing stream's last bytes are out: free it. */
+static void
+sipua_tp_drained_cb(struct bufferevent *bev, void *arg)
+{
+	struct sipua_conn *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		sipua_tp_conn_free(c, false);
 }
 
 /* Wrap a stream socket. */
@@ -577,14 +588,26 @@ sipua_tp_send(struct sipua_tp *tp, const struct sipua_peer *to, const char *msg,
 	return 0;
 }
 
-/* Close a stream without telling the owner (who asked). */
+/* Close a stream without telling the owner (who asked), after a flush. */
 void
 sipua_tp_close(struct sipua_tp *tp, uint64_t conn)
 {
+	struct timeval tv = { SIPUA_TP_FLUSH_SECONDS, 0 };
 	struct sipua_conn *c = sipua_tp_find(tp, conn);
 
-	if (c != NULL)
+	if (c == NULL)
+		return;
+	/* What we wrote last (a 200 to BYE, a BYE) still goes out. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 ||
+	    c->connecting) {
 		sipua_tp_conn_free(c, false);
+		return;
+	}
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(
+	    c->bev, NULL, sipua_tp_drained_cb, sipua_tp_event_cb, c);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 }
 
 /* Whether a stream is still open. */

@@ -33,6 +33,7 @@ struct event_base;
 #define SIPUA_TP_MAX_LISTENERS	 4
 #define SIPUA_TP_IDLE_SECONDS	 900	      /* a silent stream is closed... */
 #define SIPUA_TP_MAX_QUEUED	 (256 * 1024) /* unsent bytes per stream */
+#define SIPUA_TP_FLUSH_SECONDS	 2	      /* a closed stream's last bytes */
 #define SIPUA_TP_CONNECT_SECONDS 5	      /* local stream connects */
 
 enum sipua_proto {
