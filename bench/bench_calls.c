@@ -63,6 +63,7 @@ media_new(
 	return m;
 }
 
+/* Stand-in for media_free() (see the top of this file). */
 void
 media_free(struct media *m)
 {
@@ -71,6 +72,7 @@ media_free(struct media *m)
 	free(m);
 }
 
+/* Stand-in for media_local_ports() (see the top of this file). */
 void
 media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 {
@@ -78,12 +80,14 @@ media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 	*rtcp = 41001;
 }
 
+/* Stand-in for media_ready() (see the top of this file). */
 bool
 media_ready(const struct media *m)
 {
 	return true;
 }
 
+/* Stand-in for media_relay() (see the top of this file). */
 int
 media_relay(const struct media *m, char *addr, size_t len, uint16_t *port)
 {
@@ -92,6 +96,7 @@ media_relay(const struct media *m, char *addr, size_t len, uint16_t *port)
 	return 0;
 }
 
+/* Stand-in for media_crypto() (see the top of this file). */
 const char *
 media_crypto(const struct media *m)
 {
@@ -99,12 +104,14 @@ media_crypto(const struct media *m)
 	       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 }
 
+/* Stand-in for media_set_softphone() (see the top of this file). */
 int
 media_set_softphone(struct media *m, const char *a, uint16_t r, uint16_t c)
 {
 	return 0;
 }
 
+/* Stand-in for media_set_peer() (see the top of this file). */
 int
 media_set_peer(struct media *m, const char *a, uint16_t r, uint16_t c,
     const char *crypto, bool plain, const char **why)
@@ -112,11 +119,13 @@ media_set_peer(struct media *m, const char *a, uint16_t r, uint16_t c,
 	return 0;
 }
 
+/* Stand-in for media_set_direction() (see the top of this file). */
 void
 media_set_direction(struct media *m, enum media_dir dir)
 {
 }
 
+/* Stand-in for media_get_stats() (see the top of this file). */
 void
 media_get_stats(const struct media *m, struct media_stats *st)
 {

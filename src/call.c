@@ -157,6 +157,35 @@ call_pending_add(struct call_leg *leg, struct sipmsg *m)
 	return p;
 }
 
+/* Whether leg can track one more relayed request. */
+static bool
+call_pending_room(const struct call_leg *leg)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if (!leg->pend[i].used)
+			return true;
+	return false;
+}
+
+/* Whether an INVITE is in progress on either leg (RFC 3261 14.2: 491). */
+static bool
+call_invite_pending(const struct call *c)
+{
+	size_t i;
+
+	for (i = 0; i < CALL_MAX_PENDING; i++)
+		if ((c->a.pend[i].used &&
+			c->a.pend[i].method == SIPMSG_INVITE &&
+			!c->a.pend[i].final_sent) ||
+		    (c->b.pend[i].used &&
+			c->b.pend[i].method == SIPMSG_INVITE &&
+			!c->b.pend[i].final_sent))
+			return true;
+	return false;
+}
+
 /* The pending request of leg whose relayed copy had this CSeq/method. */
 static struct call_pending *
 call_pending_out(struct call_leg *leg, uint32_t cseq, enum sipmsg_method method)
@@ -568,6 +597,16 @@ call_answer_pending(
 	call_send_response(c, leg, p->in_cseq, p->method, scode);
 }
 
+/* Streams carrying this call are exempt from the idle rule while it lasts. */
+void
+call_keep_streams(struct call *c, bool keep)
+{
+	if (c->a.peer_ok && c->a.peer.proto == SIPUA_TCP)
+		sipua_tp_keep(c->t->tp, c->a.peer.conn, keep);
+	if (c->b.peer_ok && c->b.peer.proto == SIPUA_TCP)
+		sipua_tp_keep(c->t->tp, c->b.peer.conn, keep);
+}
+
 /* Free a call on the next loop turn (never inside its own callbacks). */
 static void
 call_reap_cb(evutil_socket_t fd, short ev, void *arg)
@@ -602,6 +641,7 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		    (unsigned long long)ms.drop_delay);
 	}
 	media_free(c->media);
+	call_keep_streams(c, false);
 	if (c->net->peer_ok)
 		sipua_tp_close(t->tp, c->net->peer.conn);
 	call_leg_clear(&c->a);
@@ -731,6 +771,14 @@ call_media_peer(struct call *c)
 	if (pm->port == 0 || pm->addr[0] == '\0' ||
 	    strcmp(pm->addr, "0.0.0.0") == 0)
 		return;
+	/* A re-INVITE that moves nothing (hold, resume) keeps the path. */
+	if (strcmp(pm->addr, c->peer_applied.addr) == 0 &&
+	    pm->port == c->peer_applied.port &&
+	    pm->rtcp_port == c->peer_applied.rtcp_port &&
+	    pm->rtcp_mux == c->peer_applied.rtcp_mux &&
+	    strcmp(pm->crypto, c->peer_applied.crypto) == 0)
+		return;
+	c->peer_applied = *pm;
 	if (media_set_peer(c->media, pm->addr, pm->port,
 		pm->rtcp_mux ? 0 : pm->rtcp_port,
 		pm->crypto[0] ? pm->crypto : NULL, c->t->set->allow_plain_rtp,
@@ -761,11 +809,19 @@ call_media_softphone(struct call *c, const struct sdprw_info *info)
 	addr = strncmp(sm->addr, "127.", 4) == 0 || strcmp(sm->addr, "::1") == 0
 	    ? sm->addr
 	    : "127.0.0.1";
-	if (media_set_softphone(c->media, addr, sm->port,
-		sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
-		log_ratelim_warnx(&call_rl,
-		    "call %llx: softphone media refused",
-		    (unsigned long long)c->id);
+	if (c->sp_applied.port != sm->port ||
+	    c->sp_applied.rtcp_port != sm->rtcp_port ||
+	    c->sp_applied.rtcp_mux != sm->rtcp_mux ||
+	    strcmp(c->sp_applied.addr, addr) != 0) {
+		c->sp_applied = *sm;
+		snprintf(
+		    c->sp_applied.addr, sizeof(c->sp_applied.addr), "%s", addr);
+		if (media_set_softphone(c->media, addr, sm->port,
+			sm->rtcp_mux ? 0 : sm->rtcp_port) != 0)
+			log_ratelim_warnx(&call_rl,
+			    "call %llx: softphone media refused",
+			    (unsigned long long)c->id);
+	}
 	if ((size_t)sm->dir < sizeof(dirs) / sizeof(dirs[0]))
 		media_set_direction(c->media, dirs[sm->dir]);
 }
@@ -845,6 +901,7 @@ call_socks_cb(int fd, enum socks5_reason reason, void *arg)
 	c->net->peer.proto = SIPUA_TCP;
 	c->net->peer.conn = conn;
 	c->net->peer_ok = true;
+	call_keep_streams(c, true);
 	c->net_up = true;
 	call_send_invite(c);
 }
@@ -1100,7 +1157,18 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 			call_send(c, from, &c->t->out);
 		goto out;
 	}
-	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request. */
+	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request, but
+	 * only as many at once as we can track (a peer cannot make us
+	 * flood the softphone): 491 for an INVITE, 500 otherwise. */
+	if (!call_pending_room(from) ||
+	    (m->method == SIPMSG_INVITE && call_invite_pending(c))) {
+		if (sipsan_answer(m, m->method == SIPMSG_INVITE ? 491 : 500,
+			from->local_tag, NULL,
+			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+			&c->t->out, &why) == 0)
+			call_send(c, from, &c->t->out);
+		goto out;
+	}
 	cseq = ++to->cseq;
 	call_token(branch, sizeof(branch), "z9hG4bK");
 	memset(&info, 0, sizeof(info));

@@ -109,7 +109,9 @@ struct call {
 	char net_host[80];
 	char relay[MEDIA_ADDR_MAX];
 	uint16_t relay_port;
-	struct sdprw_info peer_info; /* the peer's last SDP */
+	struct sdprw_info peer_info;	 /* the peer's last SDP */
+	struct sdprw_media peer_applied; /* what media_set_peer() got */
+	struct sdprw_media sp_applied;	 /* what media_set_softphone() got */
 	bool have_peer_info;
 	struct sipmsg *held_2xx; /* softphone's 2xx waiting for the relay */
 	struct event *timer;
@@ -166,6 +168,7 @@ void call_token(char *dst, size_t len, const char *prefix);
 bool call_user_ok(struct span s);
 void call_table_refresh(struct call_table *t);
 long call_ms(const struct call *c);
+void call_keep_streams(struct call *c, bool keep);
 void call_media_cb(
     struct media *md, enum media_event ev, const char *reason, void *arg);
 void call_socks_cb(int fd, enum socks5_reason reason, void *arg);

@@ -142,6 +142,7 @@ call_new_outgoing(
 	t->stats.calls_out++;
 	c->a.peer = *from;
 	c->a.peer_ok = true;
+	call_keep_streams(c, true);
 	if (call_copy(c->a.call_id, sizeof(c->a.call_id), m->call_id) != 0 ||
 	    call_copy(c->a.remote_tag, sizeof(c->a.remote_tag), m->from.tag) !=
 		0 ||
@@ -365,6 +366,7 @@ call_new_incoming(
 		return;
 	}
 	call_local_leg_addr(t, &c->b);
+	call_keep_streams(c, true);
 	c->ringing = true;
 	t->stats.ringing++;
 	log_info("call %llx: incoming", (unsigned long long)c->id);

@@ -30,6 +30,8 @@ struct sipua_conn {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool connecting;
+	bool keep;    /* carries a call: no idle timeout */
+	bool closing; /* flushing its last bytes, then freed */
 };
 
 struct sipua_udp {
@@ -58,6 +60,7 @@ struct sipua_tp {
 	size_t nlis;
 	struct sipua_conn *conns;
 	size_t nconns;
+	size_t nnet; /* of them on the onion side */
 	uint64_t next_id;
 	char *rxbuf; /* one datagram or one framed message */
 };
@@ -158,7 +161,7 @@ sipua_tp_find(const struct sipua_tp *tp, uint64_t id)
 	struct sipua_conn *c;
 
 	for (c = tp->conns; c != NULL; c = c->next)
-		if (c->id == id)
+		if (c->id == id && !c->closing)
 			return c;
 	return NULL;
 }
@@ -178,6 +181,8 @@ sipua_tp_conn_free(struct sipua_conn *c, bool tell)
 			break;
 		}
 	tp->nconns--;
+	if (side == SIPUA_NET)
+		tp->nnet--;
 	bufferevent_free(c->bev);
 	free(c);
 	if (tell && tp->closed_cb != NULL)
@@ -240,11 +245,25 @@ sipua_tp_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct sipua_conn *c = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		struct timeval idle = { SIPUA_TP_IDLE_SECONDS, 0 };
+
+		/* From here on the idle rule, not the connect time-out. */
 		c->connecting = false;
+		bufferevent_set_timeouts(bev, c->keep ? NULL : &idle, NULL);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		sipua_tp_conn_free(c, true);
+		sipua_tp_conn_free(c, !c->closing);
+}
+
+/* A closing stream's last bytes are out: free it. */
+static void
+sipua_tp_drained_cb(struct bufferevent *bev, void *arg)
+{
+	struct sipua_conn *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		sipua_tp_conn_free(c, false);
 }
 
 /* Wrap a stream socket. */
@@ -256,7 +275,9 @@ sipua_tp_conn_add(struct sipua_tp *tp, int fd, enum sipua_side side,
 	struct sipua_conn *c;
 	int one = 1;
 
-	if (tp->nconns >= SIPUA_TP_MAX_CONNS) {
+	/* The onion side cannot take the softphone's share. */
+	if (tp->nconns >= SIPUA_TP_MAX_CONNS ||
+	    (side == SIPUA_NET && tp->nnet >= SIPUA_TP_MAX_NET_CONNS)) {
 		log_ratelim_warnx(&sipua_tp_rl,
 		    "too many SIP streams (%d); refusing one",
 		    SIPUA_TP_MAX_CONNS);
@@ -286,6 +307,8 @@ sipua_tp_conn_add(struct sipua_tp *tp, int fd, enum sipua_side side,
 	c->next = tp->conns;
 	tp->conns = c;
 	tp->nconns++;
+	if (side == SIPUA_NET)
+		tp->nnet++;
 	return c;
 }
 
@@ -565,14 +588,26 @@ sipua_tp_send(struct sipua_tp *tp, const struct sipua_peer *to, const char *msg,
 	return 0;
 }
 
-/* Close a stream without telling the owner (who asked). */
+/* Close a stream without telling the owner (who asked), after a flush. */
 void
 sipua_tp_close(struct sipua_tp *tp, uint64_t conn)
 {
+	struct timeval tv = { SIPUA_TP_FLUSH_SECONDS, 0 };
 	struct sipua_conn *c = sipua_tp_find(tp, conn);
 
-	if (c != NULL)
+	if (c == NULL)
+		return;
+	/* What we wrote last (a 200 to BYE, a BYE) still goes out. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 ||
+	    c->connecting) {
 		sipua_tp_conn_free(c, false);
+		return;
+	}
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(
+	    c->bev, NULL, sipua_tp_drained_cb, sipua_tp_event_cb, c);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 }
 
 /* Whether a stream is still open. */
@@ -580,6 +615,20 @@ bool
 sipua_tp_is_open(const struct sipua_tp *tp, uint64_t conn)
 {
 	return sipua_tp_find(tp, conn) != NULL;
+}
+
+/* A stream that carries a call (keep) has no idle timeout; else it has. */
+void
+sipua_tp_keep(struct sipua_tp *tp, uint64_t conn, bool keep)
+{
+	struct timeval idle = { SIPUA_TP_IDLE_SECONDS, 0 };
+	struct sipua_conn *c = sipua_tp_find(tp, conn);
+
+	if (c == NULL)
+		return;
+	c->keep = keep;
+	if (!c->connecting)
+		bufferevent_set_timeouts(c->bev, keep ? NULL : &idle, NULL);
 }
 
 /* How many streams are open. */

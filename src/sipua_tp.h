@@ -7,6 +7,9 @@
  * (headers, then Content-Length bytes of body) with hard limits; a stream
  * that breaks the framing is closed.
  *
+ * A stream that carries a call is never closed for being silent (a call
+ * sends no SIP for as long as it lasts): see sipua_tp_keep().
+ *
  * Connections are named by a 64-bit id, never by pointer, so a call that
  * outlives its connection holds nothing dangling: sending on a closed id
  * fails cleanly.
@@ -26,9 +29,11 @@ struct event_base;
 #define SIPUA_TP_MAX_MSG	 65535 /* bytes of one SIP message */
 #define SIPUA_TP_MAX_HEAD	 16384 /* bytes before the blank line */
 #define SIPUA_TP_MAX_CONNS	 512   /* open streams, both sides */
+#define SIPUA_TP_MAX_NET_CONNS	 384   /* of them from the onion side */
 #define SIPUA_TP_MAX_LISTENERS	 4
-#define SIPUA_TP_IDLE_SECONDS	 900	      /* a silent stream is closed */
+#define SIPUA_TP_IDLE_SECONDS	 900	      /* a silent stream is closed... */
 #define SIPUA_TP_MAX_QUEUED	 (256 * 1024) /* unsent bytes per stream */
+#define SIPUA_TP_FLUSH_SECONDS	 2	      /* a closed stream's last bytes */
 #define SIPUA_TP_CONNECT_SECONDS 5	      /* local stream connects */
 
 enum sipua_proto {
@@ -81,6 +86,7 @@ int sipua_tp_send(struct sipua_tp *tp, const struct sipua_peer *to,
 void sipua_tp_close(struct sipua_tp *tp, uint64_t conn);
 bool sipua_tp_is_open(const struct sipua_tp *tp, uint64_t conn);
 size_t sipua_tp_nconns(const struct sipua_tp *tp);
+void sipua_tp_keep(struct sipua_tp *tp, uint64_t conn, bool keep);
 
 /*
  * Stream framing (pure): how many bytes at the front of p make one whole

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import socket
 import time
 
@@ -327,6 +328,30 @@ def test_linphonec_calls_baresip(ctx):
         got_c.dominant, got_c.power)
 
 
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
+def test_baresip_calls_linphonec(ctx):
+    """linphonec answers (it names its LAN address in its SDP and says
+    "200 Ok"); tones both ways; the callee hangs up."""
+    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_line(r"Media streams established", 15)
+    time.sleep(5)
+    bob.terminate()
+    alice.wait_event("CALL_CLOSED", 15)
+    got_a = audio.analyze(alice.recording("dec"), (TONE_A, TONE_B))
+    got_b = audio.analyze(bob.recording_path, (TONE_A, TONE_B))
+    assert got_a.dominant == TONE_B, "Alice heard %r (%r)" % (
+        got_a.dominant, got_a.power)
+    assert got_b.dominant == TONE_A, "linphonec heard %r (%r)" % (
+        got_b.dominant, got_b.power)
+
+
 class SpyPhone:
     """Bob's softphone as a UDP socket that keeps every byte it gets:
     answers INVITE with 200 and an SDP of its own, receives RTP/RTCP,
@@ -489,27 +514,6 @@ def test_registered_phone_rings(ctx):
     b.wait_log(r"softphone unregistered", 10, mark)
 
 
-@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
-def test_sigterm_ends_calls_with_bye(ctx):
-    """SIGTERM to the caller's gateway during a call: both phones get a
-    BYE, the gateway releases its relay and exits 0. (Runs last: it stops
-    the shared caller gateway.)"""
-    alice, bob, a, b = _phones(ctx)
-    alice.dial("sip:bob@%s.onion" % b.onion)
-    alice.wait_event("CALL_ESTABLISHED", 40)
-    bob.wait_event("CALL_ESTABLISHED", 10)
-    time.sleep(1)
-    mark = len(a.text())
-    a.p.send_signal(signal.SIGTERM)
-    bob.wait_event("CALL_CLOSED", 10)
-    alice.wait_event("CALL_CLOSED", 10)
-    net.wait_until(lambda: not a.p.alive(), 10, "alice's gateway to exit")
-    text = a.text()[mark:]
-    assert re.search(r"call \w+: ended", text), text
-    assert re.search(r"stopped", text), text
-    _pair.clear()
-
-
 @needs("tornet", "coturn", "baresip", "onionsip", timeout=150)
 def test_private_onion_403(ctx):
     """Calling a private onion (v3 client authorization) without its key
@@ -539,3 +543,143 @@ def test_private_onion_403(ctx):
             break
         time.sleep(2)
     assert "403" in str(ev), "not a 403: %r" % ev
+
+
+class Reflector(threading.Thread):
+    """Bob's side for many calls at once: answers every INVITE with an
+    RTP port of its own and sends every RTP packet back where it came
+    from (so each caller's audio makes the round trip), answers BYE."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sip.bind(("127.0.0.1", 0))
+        self.uri = "sip:bob@127.0.0.1:%d" % self.sip.getsockname()[1]
+        self.rtp = {}       # Call-ID -> socket
+        self.echoed = 0
+        self.answered = 0
+        self.stopping = False
+
+    def _reply(self, text, code, body=""):
+        head = text.partition("\r\n\r\n")[0].split("\r\n")
+        out = ["SIP/2.0 %d OK" % code]
+        for l in head[1:]:
+            name = l.split(":")[0].lower()
+            if name in ("via", "from", "call-id", "cseq"):
+                out.append(l)
+            elif name == "to":
+                out.append(l if ";tag=" in l else l + ";tag=r")
+        out.append("Contact: <%s>" % self.uri)
+        if body:
+            out.append("Content-Type: application/sdp")
+        out.append("Content-Length: %d" % len(body))
+        return ("\r\n".join(out) + "\r\n\r\n" + body).encode()
+
+    def run(self):
+        import select
+        while not self.stopping:
+            socks_ = [self.sip] + list(self.rtp.values())
+            r, _, _ = select.select(socks_, [], [], 0.1)
+            for s in r:
+                data, peer = s.recvfrom(65535)
+                if s is not self.sip:
+                    if data[:1] in (b"\x80", b"\x81"):
+                        s.sendto(data, peer)
+                        self.echoed += 1
+                    continue
+                text = data.decode("latin-1")
+                cid = re.search(r"\r\nCall-ID: (\S+)", text)
+                cid = cid.group(1) if cid else ""
+                if text.startswith("INVITE "):
+                    if cid not in self.rtp:
+                        r_ = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        r_.bind(("127.0.0.1", 0))
+                        self.rtp[cid] = r_
+                        self.answered += 1
+                    port = self.rtp[cid].getsockname()[1]
+                    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+                           "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                           "m=audio %d RTP/AVP 0\r\n"
+                           "a=rtpmap:0 PCMU/8000\r\n" % port)
+                    self.sip.sendto(self._reply(text, 200, sdp), peer)
+                elif text.startswith("BYE "):
+                    self.sip.sendto(self._reply(text, 200), peer)
+
+    def close(self):
+        self.stopping = True
+        self.join(2)
+        for s in [self.sip] + list(self.rtp.values()):
+            s.close()
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=200)
+def test_concurrent_calls_figures(ctx):
+    """Figures, not a verdict on speed: N calls with media at once through
+    Alice's gateway (N baresips calling a reflector behind Bob's), the
+    audio's round trip loss from the gateway's counters, and the gateway's
+    CPU and memory per call. Fails only if a call does not come up or
+    most audio is lost."""
+    n = int(os.environ.get("ONIONSIP_BENCH_CALLS", "6"))
+    refl = Reflector()
+    refl.start()
+    ctx.cleanup(refl.close)
+    a, b = _gateways(ctx, refl.uri)
+    phones = []
+    for i in range(n):
+        p = Baresip(ctx.tmpdir, "caller%d" % i, tone=TONE_A,
+                    answermode="manual", outbound=a.proxy)
+        ctx.start(p)
+        phones.append(p)
+    mark = len(a.text())
+    rss0 = a.p.rss_bytes()
+    for p in phones:
+        p.dial("sip:bob@%s.onion" % b.onion)
+    for p in phones:
+        p.wait_event("CALL_ESTABLISHED", 60)
+    cpu0 = a.p.cpu_seconds()
+    t0 = time.monotonic()
+    time.sleep(8)
+    cpu = a.p.cpu_seconds() - cpu0
+    secs = time.monotonic() - t0
+    rss = a.p.rss_bytes() - rss0
+    for p in phones:
+        p.hangup()
+    net.wait_until(lambda: len(re.findall(r"media: ", a.text()[mark:])) >= n,
+                   20, "every call's media counters")
+    sent = back = 0
+    for m in re.finditer(r"softphone->peer rtp (\d+)/(\d+), peer->softphone "
+                         r"rtp (\d+)/(\d+)", a.text()[mark:]):
+        sent += int(m.group(2))
+        back += int(m.group(3))
+    loss = 1.0 - float(back) / sent if sent else 1.0
+    ctx.log("%d concurrent calls: gateway CPU %.2f%% of a core per call, "
+            "%.0f KiB more resident per call, audio round trip loss %.2f%% "
+            "(%d RTP sent to the relay, %d came back)" % (
+                n, 100.0 * cpu / secs / n, rss / 1024.0 / n, 100 * loss,
+                sent, back))
+    assert refl.answered == n, "reflector answered %d of %d" % (
+        refl.answered, n)
+    assert sent > 0 and loss < 0.5, "lost %.0f%% of the audio" % (
+        100 * loss)
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_sigterm_ends_calls_with_bye(ctx):
+    """SIGTERM to the caller's gateway during a call: both phones get a
+    BYE, the gateway releases its relay and exits 0. (Runs last: it stops
+    the shared caller gateway.)"""
+    alice, bob, a, b = _phones(ctx)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    time.sleep(1)
+    mark = len(a.text())
+    a.p.send_signal(signal.SIGTERM)
+    bob.wait_event("CALL_CLOSED", 10)
+    alice.wait_event("CALL_CLOSED", 10)
+    net.wait_until(lambda: not a.p.alive(), 10, "alice's gateway to exit")
+    text = a.text()[mark:]
+    assert re.search(r"call \w+: ended", text), text
+    assert re.search(r"stopped", text), text
+    b.stop()
+    _pair.clear()

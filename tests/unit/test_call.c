@@ -49,6 +49,7 @@ fake_media_ready(evutil_socket_t fd, short ev, void *arg)
 	m->cb(m, MEDIA_EV_READY, NULL, m->arg);
 }
 
+/* Stand-in for media_new() (see the top of this file). */
 struct media *
 media_new(
     struct event_base *base, struct turnpool *pool, media_cb *cb, void *arg)
@@ -63,6 +64,7 @@ media_new(
 	return m;
 }
 
+/* Stand-in for media_free() (see the top of this file). */
 void
 media_free(struct media *m)
 {
@@ -73,6 +75,7 @@ media_free(struct media *m)
 	media_objects--;
 }
 
+/* Stand-in for media_local_ports() (see the top of this file). */
 void
 media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 {
@@ -80,12 +83,14 @@ media_local_ports(const struct media *m, uint16_t *rtp, uint16_t *rtcp)
 	*rtcp = 41001;
 }
 
+/* Stand-in for media_ready() (see the top of this file). */
 bool
 media_ready(const struct media *m)
 {
 	return m->ready;
 }
 
+/* Stand-in for media_relay() (see the top of this file). */
 int
 media_relay(const struct media *m, char *addr, size_t addrlen, uint16_t *port)
 {
@@ -94,6 +99,7 @@ media_relay(const struct media *m, char *addr, size_t addrlen, uint16_t *port)
 	return m->ready ? 0 : -1;
 }
 
+/* Stand-in for media_crypto() (see the top of this file). */
 const char *
 media_crypto(const struct media *m)
 {
@@ -101,6 +107,7 @@ media_crypto(const struct media *m)
 	       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 }
 
+/* Stand-in for media_set_softphone() (see the top of this file). */
 int
 media_set_softphone(
     struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp)
@@ -109,6 +116,7 @@ media_set_softphone(
 	return 0;
 }
 
+/* Stand-in for media_set_peer() (see the top of this file). */
 int
 media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
     const char *crypto, bool allow_plain, const char **why)
@@ -117,11 +125,13 @@ media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
 	return 0;
 }
 
+/* Stand-in for media_set_direction() (see the top of this file). */
 void
 media_set_direction(struct media *m, enum media_dir dir)
 {
 }
 
+/* Stand-in for media_get_stats() (see the top of this file). */
 void
 media_get_stats(const struct media *m, struct media_stats *st)
 {
@@ -940,6 +950,49 @@ test_outgoing_needs_password(void **state)
 	pump(100);
 }
 
+/* REGISTER with SIPPassword: 401 with a challenge, then 200 with the proof. */
+static void
+test_register_with_password(void **state)
+{
+	char buf[4096], nonce[64], resp[33];
+	const char *p;
+
+	free(set.sip_password);
+	set.sip_password = strdup("s3cret");
+	sp_send(
+	    "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKr1\r\n"
+	    "From: <sip:user@127.0.0.1>;tag=a\r\nTo: <sip:user@127.0.0.1>\r\n"
+	    "Call-ID: regpw\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:user@127.0.0.1:%d>\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 401);
+	p = strstr(buf, "WWW-Authenticate: Digest realm=\"onionsip\"");
+	assert_non_null(p);
+	p = strstr(p, "nonce=\"");
+	snprintf(
+	    nonce, sizeof(nonce), "%.*s", (int)strcspn(p + 7, "\""), p + 7);
+	registrar_digest("user", REGISTRAR_REALM, "s3cret", "REGISTER",
+	    "sip:127.0.0.1", nonce, "00000001", "cn", "auth", resp);
+	sp_send(
+	    "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKr2\r\n"
+	    "From: <sip:user@127.0.0.1>;tag=a\r\nTo: <sip:user@127.0.0.1>\r\n"
+	    "Call-ID: regpw\r\nCSeq: 2 REGISTER\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:user@127.0.0.1:%d>\r\n"
+	    "Authorization: Digest username=\"user\", realm=\"onionsip\", "
+	    "nonce=\"%s\", uri=\"sip:127.0.0.1\", response=\"%s\", "
+	    "qop=auth, nc=00000001, cnonce=\"cn\"\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    sp_port, sp_port, nonce, resp);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "Contact: <sip:user@127.0.0.1:"));
+	assert_non_null(strstr(buf, ";expires=600"));
+}
+
 /* An INVITE without SDP: the offer comes in the 200, the answer in ACK. */
 static void
 test_outgoing_late_offer(void **state)
@@ -981,6 +1034,65 @@ test_outgoing_late_offer(void **state)
 	assert_null(strstr(buf, "127.0.0.1"));
 	close(net);
 	pump(100);
+}
+
+/* UDP toward the softphone: our INVITE repeats until answered (timer A). */
+static void
+test_udp_retransmissions(void **state)
+{
+	char inv1[4096], inv2[4096], buf[4096], b1[200];
+	int net;
+
+	net = onion_dial();
+	net_invite(net, "retx", "bob");
+	assert_true(recv_pump(sp_fd, inv1, sizeof(inv1), 2000) > 0);
+	/* Nobody answers: the same INVITE again after T1 (500 ms). */
+	assert_true(recv_pump(sp_fd, inv2, sizeof(inv2), 1500) > 0);
+	assert_string_equal(inv1, inv2);
+	header(inv1, "Via", b1, sizeof(b1));
+	/* A provisional answer stops the repeats. */
+	make_reply(buf, sizeof(buf), inv1, 180, "t", "sip:b@127.0.0.1", NULL);
+	sp_send("%s", buf);
+	pump(100);
+	while (recv(sp_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 1500), -1);
+	(void)b1;
+	close(net);
+}
+
+/* UDP toward the softphone: our 486 repeats until the ACK (timer G). */
+static void
+test_udp_retransmit_final(void **state)
+{
+	char inv1[4096], buf[4096], buf2[4096], host[300], b2[200];
+	int net, n, i;
+
+	/* Our 486 (from the peer) repeats until the softphone ACKs. */
+	sp_invite("retx-out", 1);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, inv1, sizeof(inv1), 3000) > 0);
+	n = make_reply(
+	    buf, sizeof(buf), inv1, 486, "pt", "sip:b@x.invalid", NULL);
+	assert_int_equal(write(net, buf, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 486);
+	sp_recv(buf2, sizeof(buf2));
+	assert_string_equal(buf, buf2);
+	/* The softphone repeats its INVITE: it gets the 486 again. */
+	sp_invite("retx-out", 1);
+	sp_recv(buf2, sizeof(buf2));
+	assert_int_equal(status_of(buf2), 486);
+	sp_ack(buf);
+	pump(100);
+	while (recv(sp_fd, buf2, sizeof(buf2), MSG_DONTWAIT) > 0)
+		;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		    recv_pump(sp_fd, buf2, sizeof(buf2), 1000), -1);
+	header(buf, "Via", b2, sizeof(b2));
+	assert_non_null(strstr(b2, "z9hG4bKsp1"));
+	close(net);
 }
 
 /* OPTIONS from the onion side is answered by onionsip: no probe rings. */
@@ -1031,6 +1143,12 @@ main(void)
 		    test_incoming_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_late_offer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_register_with_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_udp_retransmissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_udp_retransmit_final, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);

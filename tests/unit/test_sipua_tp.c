@@ -175,6 +175,44 @@ test_loopback(void **state)
 	event_base_free(g.base);
 }
 
+/* Closing a stream right after a send still delivers the bytes. */
+static void
+test_close_flushes(void **state)
+{
+	struct settings_addr at = { "127.0.0.1", 0 };
+	struct got g = { 0 };
+	struct sipua_tp *tp;
+	char err[128], buf[256];
+	ssize_t n, total = 0;
+	int fd, i;
+
+	g.base = event_base_new();
+	tp = sipua_tp_new(g.base, got_msg_cb, got_closed_cb, &g);
+	assert_int_equal(
+	    sipua_tp_listen_tcp(tp, SIPUA_NET, &at, err, sizeof(err)), 0);
+	fd = dial(SOCK_STREAM, sipua_tp_bound_port(tp, SIPUA_TCP, SIPUA_NET));
+	assert_int_equal(write(fd, MSG1, sizeof(MSG1) - 1), sizeof(MSG1) - 1);
+	spin(g.base);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(sipua_tp_send(tp, &g.from, MSG2, sizeof(MSG2) - 1), 0);
+	sipua_tp_close(tp, g.from.conn);
+	assert_false(sipua_tp_is_open(tp, g.from.conn));
+	for (i = 0; i < 20 && total < (ssize_t)sizeof(MSG2) - 1; i++) {
+		struct timeval tv = { 0, 50000 };
+
+		event_base_loopexit(g.base, &tv);
+		event_base_dispatch(g.base);
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			total += n;
+	}
+	assert_int_equal(total, sizeof(MSG2) - 1);
+	assert_int_equal(g.closed, 0); /* the owner asked: not told */
+	assert_int_equal(sipua_tp_nconns(tp), 0);
+	close(fd);
+	sipua_tp_free(tp);
+	event_base_free(g.base);
+}
+
 int
 main(void)
 {
@@ -182,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_frame_basic),
 		cmocka_unit_test(test_frame_broken),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_close_flushes),
 	};
 
 	return cmocka_run_group_tests_name("sipua_tp", tests, NULL, NULL);
