@@ -314,6 +314,8 @@ call_sanleg(struct call *c, struct call_leg *leg, struct sipsan_leg *sl,
 			tgt->addr = c->relay;
 			tgt->media[0].port = c->relay_port;
 			tgt->media[0].proto = "RTP/SAVP";
+			/* A TURN allocation is one port: RTCP shares it. */
+			tgt->media[0].rtcp_mux = true;
 			/* An answer uses the tag of the offer's key (RFC
 			 * 4568 section 5.1.2); our own offers use tag 1. */
 			snprintf(crypto, sizeof(crypto), "%.*s %s",
@@ -628,7 +630,9 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		media_get_stats(c->media, &ms);
 		log_info("call %llx: media: softphone->peer rtp %llu/%llu, "
 			 "peer->softphone rtp %llu/%llu, dropped foreign %llu "
-			 "garbage %llu srtp %llu queue %llu delay %llu",
+			 "garbage %llu srtp %llu queue %llu delay %llu; "
+			 "rtcp to peer %llu, from peer %llu, rtt %u ms "
+			 "(%llu samples)",
 		    (unsigned long long)c->id,
 		    (unsigned long long)ms.rtp_from_softphone,
 		    (unsigned long long)ms.rtp_to_peer,
@@ -638,7 +642,10 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		    (unsigned long long)ms.drop_garbage,
 		    (unsigned long long)ms.drop_srtp,
 		    (unsigned long long)ms.drop_queue,
-		    (unsigned long long)ms.drop_delay);
+		    (unsigned long long)ms.drop_delay,
+		    (unsigned long long)ms.rtcp_to_peer,
+		    (unsigned long long)ms.rtcp_from_peer, ms.rtt_ms,
+		    (unsigned long long)ms.rtt_samples);
 	}
 	media_free(c->media);
 	call_keep_streams(c, false);

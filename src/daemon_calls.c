@@ -54,14 +54,8 @@ daemon_calls_start_pool(void)
 		return;
 	if ((socks = tor_socks_addr(&len)) == NULL)
 		return;
-	memset(&pc, 0, sizeof(pc));
-	pc.socks = socks;
-	pc.sockslen = len;
-	pc.server_host = set->turn_server.host;
-	pc.server_port = set->turn_server.port;
-	pc.user = set->turn_user;
-	pc.password = set->turn_password;
-	pc.warm = set->turn_warm;
+	/* From the settings, MediaMaxDelay included. */
+	turnpool_config_from_settings(&pc, set, socks, len);
 	dc.pool = turnpool_new(dc.d->base, &pc);
 	call_table_set_pool(dc.t, dc.pool);
 }
@@ -90,6 +84,11 @@ daemon_calls_start(struct daemon *d)
 	if (localinfo_gather(dc.lc, &counts) != 0)
 		fatalx("cannot list this machine's addresses for the leak "
 		       "check");
+	/* Our own user part and display name go out by design: a host
+	 * named like the user must not stop every message. */
+	leakcheck_allow_word(dc.lc, d->set.user);
+	if (d->set.display_name != NULL && d->set.display_name[0] != '\0')
+		leakcheck_allow_word(dc.lc, d->set.display_name);
 	log_info(
 	    "leak check: %zu addresses, %zu names", counts.addrs, counts.names);
 	memset(&cfg, 0, sizeof(cfg));

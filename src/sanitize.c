@@ -149,6 +149,7 @@ sanitize_leakcheck(struct sanitize *s)
 		    "interface addresses\n");
 		return -1;
 	}
+	leakcheck_allow_word(s->lc, s->user); /* ours, as in the daemon */
 	if (ua.len > 0 && ua.len < sizeof(s->ua)) {
 		memcpy(s->ua, ua.p, ua.len);
 		s->ua[ua.len] = '\0';
@@ -367,8 +368,11 @@ sanitize_run(struct sanitize *s)
 	sess.version = csprng_u32();
 	memset(&target, 0, sizeof(target));
 	target.addr = s->to_network ? s->relay_ip : "127.0.0.1";
-	for (i = 0; i < SDPRW_MAX_MEDIA; i++)
+	for (i = 0; i < SDPRW_MAX_MEDIA; i++) {
 		target.media[i].port = (uint16_t)(s->relay_port + 2 * i);
+		/* As the daemon: one TURN port carries RTP and RTCP. */
+		target.media[i].rtcp_mux = s->to_network;
+	}
 	leg.sdp_policy = &pol;
 	leg.sdp_session = &sess;
 	leg.sdp_target = &target;

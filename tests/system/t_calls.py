@@ -193,10 +193,20 @@ def test_baresip_calls_baresip(ctx):
             " %.0f ms" % (pdd * 1000, bare * 1000))
     alice.wait_event("CALL_ESTABLISHED", 40)
     bob.wait_event("CALL_ESTABLISHED", 10)
-    time.sleep(5)
+    marks = (len(a.text()), len(b.text()))
+    time.sleep(7)
     alice.hangup()
     bob.wait_event("CALL_CLOSED", 15)
     alice.wait_event("CALL_CLOSED", 5)
+    # RTCP crosses the one-port TURN allocations (rtcp-mux toward the
+    # network): each gateway logs what it received from its peer.
+    got = []
+    for gw, mark in zip((a, b), marks):
+        m = gw.wait_log(r"media: .*rtcp to peer (\d+), from peer (\d+)", 10,
+                        mark)
+        got.append((int(m.group(1)), int(m.group(2))))
+    ctx.log("RTCP (to peer, from peer): alice %s, bob %s" % tuple(got))
+    assert sum(g[1] for g in got) >= 1, "no RTCP crossed: %s" % got
     _check_tones(alice, bob)
 
 
