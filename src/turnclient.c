@@ -48,6 +48,7 @@ struct tc_peer {
 };
 
 struct turnclient {
+	unsigned int id; /* for logs: a count, not an address */
 	struct event_base *base;
 	struct sockaddr_storage socks;
 	socklen_t sockslen;
@@ -122,8 +123,8 @@ turnclient_state_str(enum turnclient_state s)
 static void
 tc_set_state(struct turnclient *tc, enum turnclient_state s)
 {
-	log_debug("turn %p: %s -> %s", (void *)tc,
-	    turnclient_state_str(tc->state), turnclient_state_str(s));
+	log_debug("turn %u: %s -> %s", tc->id, turnclient_state_str(tc->state),
+	    turnclient_state_str(s));
 	tc->state = s;
 }
 
@@ -197,7 +198,7 @@ tc_fail(struct turnclient *tc, const char *reason)
 	}
 	if (tc->state == TURNCLIENT_FAILED)
 		return;
-	log_info("turn %p: %s", (void *)tc, reason);
+	log_info("turn %u: %s", tc->id, reason);
 	tc->reason = reason;
 	tc_set_state(tc, TURNCLIENT_FAILED);
 	tc_close_fd(tc);
@@ -224,7 +225,7 @@ tc_check_stall(struct turnclient *tc, uint64_t now)
 	if (!tc->was_stalled) {
 		tc->was_stalled = true;
 		tc->st.stalls++;
-		log_info("turn %p: path stalled, holding media", (void *)tc);
+		log_info("turn %u: path stalled, holding media", tc->id);
 	}
 	return true;
 }
@@ -416,8 +417,8 @@ tc_error_response(struct turnclient *tc, const struct tc_trans *tr,
 		    tr->lifetime, tr->stale + 1);
 		return;
 	}
-	log_info("turn %p: %s error %u", (void *)tc,
-	    turnmsg_method_str(tr->method), m->error_code);
+	log_info("turn %u: %s error %u", tc->id, turnmsg_method_str(tr->method),
+	    m->error_code);
 	switch (tr->method) {
 	case TURNMSG_ALLOCATE:
 		tc_fail(tc, tc_alloc_error(m->error_code));
@@ -478,8 +479,8 @@ tc_response(
 			tc->st.lifetime = m->lifetime;
 		tc->refresh_at_us =
 		    turnclient_now_us() + tc_refresh_delay_us(tc->st.lifetime);
-		log_debug("turn %p: refreshed, lifetime %u", (void *)tc,
-		    tc->st.lifetime);
+		log_debug(
+		    "turn %u: refreshed, lifetime %u", tc->id, tc->st.lifetime);
 		break;
 	case TURNMSG_CHANBIND:
 		tc->st.binds++;
@@ -550,7 +551,7 @@ tc_read_cb(evutil_socket_t fd, short what, void *arg)
 		case TURNFRAME_NEED_MORE:
 			goto done;
 		case TURNFRAME_ERROR:
-			log_info("turn %p: %s", (void *)tc, why);
+			log_info("turn %u: %s", tc->id, why);
 			tc_fail(tc, "TURN stream out of step");
 			return;
 		case TURNFRAME_STUN:
@@ -606,7 +607,7 @@ tc_tick_cb(evutil_socket_t fd, short what, void *arg)
 			tc->was_stalled = true;
 			tc->st.stalls++;
 			log_info(
-			    "turn %p: path stalled, holding media", (void *)tc);
+			    "turn %u: path stalled, holding media", tc->id);
 		}
 	}
 	if (now >= tc->refresh_at_us) {
@@ -636,8 +637,8 @@ tc_connected(int fd, enum socks5_reason reason, void *arg)
 
 	tc->sc = NULL;
 	if (fd == -1) {
-		log_info("turn %p: SOCKS: %s", (void *)tc,
-		    socks5_reason_str(reason));
+		log_info(
+		    "turn %u: SOCKS: %s", tc->id, socks5_reason_str(reason));
 		tc_fail(tc,
 		    reason == SOCKS5_PROXY_DOWN
 			? "tor is not running (SocksPort closed)"
@@ -660,9 +661,11 @@ tc_connected(int fd, enum socks5_reason reason, void *arg)
 struct turnclient *
 turnclient_new(struct event_base *base, const struct turnclient_config *cfg)
 {
+	static unsigned int turnclient_ids;
 	struct turnclient *tc = xcalloc(1, sizeof(*tc));
 	struct timeval tick = { 0, TURNCLIENT_PROBE_MS * 1000 };
 
+	tc->id = ++turnclient_ids;
 	tc->base = base;
 	tc->fd = -1;
 	if (cfg->sockslen <= sizeof(tc->socks)) {
