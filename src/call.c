@@ -388,13 +388,18 @@ call_rewrite(struct call *c, const struct sipmsg *m, struct call_leg *leg,
 
 /* Parse a request of our own making (for sipsan to write it anew). */
 static struct sipmsg *
-call_synth(enum sipmsg_method method, uint32_t cseq)
+call_synth(enum sipmsg_method method, uint32_t cseq, int cause)
 {
 	struct sipmsg_error err;
-	char buf[512];
+	char buf[512], reason[48] = "";
 	const char *name = sipmsg_method_str(method);
 	int n;
 
+	/* Why onionsip ends a call (RFC 3326), e.g. 480 when the peer's
+	 * stream through Tor is gone. */
+	if (cause > 0)
+		snprintf(
+		    reason, sizeof(reason), "Reason: SIP;cause=%d\r\n", cause);
 	n = snprintf(buf, sizeof(buf),
 	    "%s sip:x@invalid SIP/2.0\r\n"
 	    "Via: SIP/2.0/TCP invalid;branch=z9hG4bKsynth\r\n"
@@ -403,8 +408,9 @@ call_synth(enum sipmsg_method method, uint32_t cseq)
 	    "To: <sip:x@invalid>\r\n"
 	    "Call-ID: synth\r\n"
 	    "CSeq: %u %s\r\n"
+	    "%s"
 	    "Content-Length: 0\r\n\r\n",
-	    name, cseq, name);
+	    name, cseq, name, reason);
 	return sipmsg_parse(buf, (size_t)n, &err);
 }
 
@@ -492,7 +498,7 @@ call_ctx_answered(struct call_leg *leg, const struct sipmsg *m)
 /* Write and send a request of our own (ACK, BYE, CANCEL) on leg. */
 static int
 call_own_request(struct call *c, struct call_leg *leg,
-    enum sipmsg_method method, uint32_t cseq, const char *branch)
+    enum sipmsg_method method, uint32_t cseq, const char *branch, int cause)
 {
 	struct sipsan_result res;
 	struct sipmsg *m;
@@ -505,7 +511,7 @@ call_own_request(struct call *c, struct call_leg *leg,
 		call_token(br, sizeof(br), "z9hG4bK");
 		branch = br;
 	}
-	if ((m = call_synth(method, cseq)) == NULL)
+	if ((m = call_synth(method, cseq, cause)) == NULL)
 		return -1;
 	if (call_rewrite(c, m, leg, cseq, branch, NULL, NULL, &res) ==
 	    SIPSAN_OK) {
@@ -712,10 +718,11 @@ call_leg_confirmed(const struct call *c, const struct call_leg *leg)
 
 /*
  * End a leg: an unanswered INVITE we received is answered with scode, a
- * dialog gets a BYE, an INVITE we sent and that rings is CANCELled.
+ * dialog gets a BYE (with Reason: SIP;cause=<cause> when cause > 0), an
+ * INVITE we sent and that rings is CANCELled.
  */
 static void
-call_end_leg(struct call *c, struct call_leg *leg, int scode)
+call_end_leg(struct call *c, struct call_leg *leg, int scode, int cause)
 {
 	struct call_leg *other = call_other(c, leg);
 	size_t i;
@@ -731,7 +738,7 @@ call_end_leg(struct call *c, struct call_leg *leg, int scode)
 	    c->state < CALL_ANSWERED)
 		return; /* the caller's INVITE failed: nothing else to do */
 	if (call_leg_confirmed(c, leg)) {
-		call_own_request(c, leg, SIPMSG_BYE, ++leg->cseq, NULL);
+		call_own_request(c, leg, SIPMSG_BYE, ++leg->cseq, NULL, cause);
 		return;
 	}
 	/* Our INVITE on leg b, still ringing: CANCEL it. */
@@ -743,8 +750,8 @@ call_end_leg(struct call *c, struct call_leg *leg, int scode)
 			    other->pend[i].method == SIPMSG_INVITE)
 				p = &other->pend[i];
 		if (p != NULL)
-			call_own_request(
-			    c, leg, SIPMSG_CANCEL, p->out_cseq, p->out_branch);
+			call_own_request(c, leg, SIPMSG_CANCEL, p->out_cseq,
+			    p->out_branch, 0);
 	}
 }
 
@@ -758,8 +765,9 @@ call_hangup(struct call *c, int scode)
 		socks5_conn_cancel(c->sc);
 		c->sc = NULL;
 	}
-	call_end_leg(c, &c->a, scode);
-	call_end_leg(c, &c->b, 0);
+	/* Both BYEs say why when onionsip itself ends the call. */
+	call_end_leg(c, &c->a, scode, scode);
+	call_end_leg(c, &c->b, 0, scode);
 	call_set_state(c, CALL_ENDING);
 	call_timer(c, CALL_BYE_WAIT_MS);
 }
@@ -1014,7 +1022,7 @@ call_response(struct call *c, struct call_leg *from, struct sipmsg *m)
 	}
 	if (c->state == CALL_ENDING) {
 		if (m->method == SIPMSG_INVITE && m->scode >= 300)
-			call_own_request(c, from, SIPMSG_ACK, m->cseq, NULL);
+			call_own_request(c, from, SIPMSG_ACK, m->cseq, NULL, 0);
 		if (m->method == SIPMSG_BYE && m->scode >= 200 &&
 		    !call_leg_confirmed(c, to))
 			call_end(c);
@@ -1040,7 +1048,8 @@ call_response(struct call *c, struct call_leg *from, struct sipmsg *m)
 	}
 	if (m->scode >= 300) {
 		/* RFC 3261 17.1.1.3: the ACK of a failure is ours to send. */
-		call_own_request(c, from, SIPMSG_ACK, m->cseq, p->out_branch);
+		call_own_request(
+		    c, from, SIPMSG_ACK, m->cseq, p->out_branch, 0);
 		if (m->scode < 400) {
 			/* Redirects would send the softphone elsewhere. */
 			call_answer_pending(c, to, p, 480);
@@ -1134,7 +1143,7 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 				/* A re-INVITE canceled: answer it, relay. */
 				call_answer_pending(c, from, p, 487);
 				call_own_request(c, to, SIPMSG_CANCEL,
-				    p->out_cseq, p->out_branch);
+				    p->out_cseq, p->out_branch, 0);
 			}
 		}
 		goto out;
@@ -1150,7 +1159,7 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 		    from->side == SIPUA_NET ? "remote" : "local");
 		/* The leg that said BYE needs nothing more. */
 		from->remote_tag[0] = '\0';
-		call_end_leg(c, to, 0);
+		call_end_leg(c, to, 0, 0);
 		call_set_state(c, CALL_ENDING);
 		call_timer(c, CALL_BYE_WAIT_MS);
 		if (!call_leg_confirmed(c, to) && to->side == SIPUA_NET)

@@ -147,6 +147,9 @@ def _start_world(ctx):
     gb = Gateway(prog, wd, "bob", "bob", hn.tornet, turn, netns=bob)
     ga.start()
     gb.start()
+    # The first connects fail while the descriptors spread.
+    for gw in (ga, gb):
+        hn.tornet.wait_onion_reachable(gw.onion + ".onion", 5060, timeout=60)
     _world.update(hn=hn, turn=turn, alice=alice, bob=bob, ga=ga, gb=gb,
                   trace=trace, wd=wd)
     return _world
@@ -317,6 +320,7 @@ def test_audit_tor_stopped(ctx):
     links = Capture([alice.link, alice.lan_link],
                     os.path.join(ctx.tmpdir, "torstop.pcapng"))
     ctx.start(links)
+
     ap = ctx.start(Phone("baresip", ctx.tmpdir, alice, "alicephone", 440,
                          ga))
     bp = ctx.start(Phone("baresip", ctx.tmpdir, bob, "bobphone", 1000, gb))
@@ -329,6 +333,7 @@ def test_audit_tor_stopped(ctx):
     os.kill(tor, 9)
     said = ap.wait_closed(40)
     ctx.log("mid-call tor loss: alice's phone saw %s" % said)
+
     ga.wait_log(r"tor: back", 60, mark)
     # At call start: onionsip waits a second before it starts tor again,
     # and the dial reaches it within milliseconds.

@@ -546,6 +546,7 @@ test_outgoing_call(void **state)
 	sp_recv(buf, sizeof(buf));
 	assert_true(strncmp(buf, "BYE sip:alice-0x55d0@127.0.0.1", 30) == 0);
 	assert_non_null(strstr(buf, "Call-ID: callid-secret@alice-laptop"));
+	assert_null(strstr(buf, "Reason:")); /* the peer gave none */
 	make_reply(msg, sizeof(msg), buf, 200, "x", "sip:a@127.0.0.1", NULL);
 	sp_send("%s", msg);
 	pump(100);
@@ -554,6 +555,42 @@ test_outgoing_call(void **state)
 	assert_int_equal(st.answered, 1);
 	assert_int_equal(st.active, 0);
 	close(net);
+}
+
+/* The stream through Tor dies mid-call: the softphone gets a BYE that
+ * says why (Reason: SIP;cause=480, RFC 3326). */
+static void
+test_outgoing_stream_lost(void **state)
+{
+	char buf[4096], msg[4096], host[300], to[300], spvia[300];
+	int net, n;
+
+	sp_invite("callid-lost@alice-laptop", 1);
+	assert_true(recv_pump(sp_fd, buf, sizeof(buf), 2000) > 0);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	n = make_reply(msg, sizeof(msg), buf, 200, "peertag",
+	    "sip:bob@" PEER ".onion;transport=tcp", SDP_PEER);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(msg, sizeof(msg));
+	assert_int_equal(status_of(msg), 200);
+	header(msg, "To", to, sizeof(to));
+	snprintf(spvia, sizeof(spvia),
+	    "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKack2", sp_port);
+	n = make_request(buf, sizeof(buf), "ACK", 1, "sip:onionsip@127.0.0.1",
+	    "<sip:alice@127.0.0.1>;tag=sptag", to, "callid-lost@alice-laptop",
+	    spvia);
+	sp_send("%s", buf);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "ACK ", 4) == 0);
+	close(net);
+	sp_recv(buf, sizeof(buf));
+	assert_true(strncmp(buf, "BYE ", 4) == 0);
+	assert_non_null(strstr(buf, "Call-ID: callid-lost@alice-laptop"));
+	assert_non_null(strstr(buf, "\r\nReason: SIP;cause=480\r\n"));
+	make_reply(msg, sizeof(msg), buf, 200, "x", "sip:a@127.0.0.1", NULL);
+	sp_send("%s", msg);
+	pump(100);
 }
 
 /* ACK a failure answer from the softphone (same branch, RFC 3261 17.1.1.3). */
@@ -1123,6 +1160,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outgoing_stream_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_tor_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(
