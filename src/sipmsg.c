@@ -539,9 +539,16 @@ sipmsg_dname_ok(struct span v)
 	{
 		const char *gt = span_chr(v, '>');
 
+		const char *q;
+
 		if (gt == NULL || gt < lt ||
 		    (gt > lt && (gt[-1] == ' ' || gt[-1] == '\t')))
 			return false;
+		/* A URI holds no white space (RFC 3986 via RFC 3261 25.1):
+		 * tabs as well as spaces, so what we echo parses again. */
+		for (q = lt + 1; q < gt; q++)
+			if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+				return false;
 	}
 	if (d.len == 0 || d.p[0] == '"')
 		return true;
