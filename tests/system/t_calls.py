@@ -16,7 +16,7 @@ import threading
 import socket
 import time
 
-from lib import audio, net, proc, socks
+from lib import audio, gateway, net, proc, socks
 from lib.baresip import Baresip
 from lib.harness import needs
 from lib.linphone import Linphone
@@ -26,87 +26,12 @@ TONE_A = 440   # Alice sends this
 TONE_B = 1000  # Bob sends this
 
 
-def _private_dir(path):
-    os.makedirs(path, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
-
-
-class Gateway:
-    """onionsip -d with its own tor and a settings file; log in a file."""
-
-    def __init__(self, ctx, name, user, extra=()):
-        self.ctx = ctx
-        self.name = name
-        self.user = user
-        self.dir = _private_dir(os.path.join(ctx.workdir, "gw-" + name))
-        self.conf = os.path.join(self.dir, "onionsip.conf")
-        self.log = os.path.join(self.dir, "onionsip.log")
-        self.sip_port = net.free_port()
-        tn = ctx.tornet
-        turn = ctx.coturn
-        tuser, tpass = sorted(turn.users.items())[0]
-        torrc = os.path.join(self.dir, "torrc")
-        with open(torrc, "w") as f:
-            f.write("\n".join([
-                "TestingTorNetwork 1", "UseMicrodescriptors 0",
-                "UseEntryGuards 0", "FetchDirInfoEarly 1",
-                "Schedulers Vanilla", "ClientOnly 1",
-                "ShutdownWaitLength 0", "SocksTimeout 20",
-                "GeoIPFile %s" % os.path.join(tn.workdir, "no-geoip"),
-                "GeoIPv6File %s" % os.path.join(tn.workdir, "no-geoip6"),
-            ] + tn.dirauthority_lines()) + "\n")
-        self.lines = [
-            "DataDirectory %s" % os.path.join(self.dir, "data"),
-            "TorrcFile %s" % torrc,
-            "User %s" % user,
-            "LogLevel debug",
-            "SIPListen 127.0.0.1:%d" % self.sip_port,
-            "TURNServer %s:%d" % (turn.address, turn.port),
-            "TURNUser %s" % tuser,
-            "TURNPassword %s" % tpass,
-        ] + list(extra)
-        self.p = None
-        self.onion = None
-
-    def write(self):
-        with open(self.conf, "w") as f:
-            f.write("\n".join(self.lines) + "\n")
-
-    def start(self, timeout=90):
-        self.write()
-        self.p = proc.spawn("onionsip-" + self.name,
-                            [self.ctx.program("onionsip"), "-d", "-f",
-                             self.conf], log_path=self.log)
-        m = self.wait_log(r"^  sip:(\S+)@(\w{56})\.onion$", timeout)
-        self.onion = m.group(2)
-        return self
-
-    def stop(self):
-        if self.p is not None:
-            rc = self.p.stop()
-            self.p = None
-            return rc
-
-    def text(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()
-
-    def wait_log(self, pattern, timeout=60, since=0):
-        def check():
-            m = re.search(pattern, self.text()[since:], re.M)
-            assert self.p.alive(), "onionsip %s died:\n%s" % (
-                self.name, self.text()[-3000:])
-            return m
-        try:
-            return net.wait_until(check, timeout, pattern)
-        except net.WaitTimeout:
-            raise AssertionError("no %r in onionsip %s's log:\n%s" % (
-                pattern, self.name, self.text()[-3000:]))
-
-    @property
-    def proxy(self):
-        return "sip:127.0.0.1:%d" % self.sip_port
+def Gateway(ctx, name, user, extra=()):
+    """A gateway on the run's Tor network and coturn (lib/gateway.py),
+    logging at debug level: some tests read its set-up steps."""
+    return gateway.Gateway(ctx.program("onionsip"), ctx.workdir, name, user,
+                           ctx.tornet, ctx.coturn, extra=extra,
+                           log_level="debug")
 
 
 _pair = {}

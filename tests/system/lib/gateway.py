@@ -40,7 +40,7 @@ class Gateway:
     """One `onionsip -d` (see the module docstring)."""
 
     def __init__(self, program, workdir, name, user, tornet, turn,
-                 extra=(), netns=None, trace=None):
+                 extra=(), netns=None, trace=None, log_level="info"):
         self.program = program
         self.name = name
         self.user = user
@@ -62,7 +62,7 @@ class Gateway:
             "DataDirectory %s" % os.path.join(self.dir, "data"),
             "TorrcFile %s" % torrc,
             "User %s" % user,
-            "LogLevel info",
+            "LogLevel %s" % log_level,
             "SIPListen 127.0.0.1:%d" % self.sip_port,
             "TURNServer %s:%d" % (turn.address, turn.port),
             "TURNUser %s" % tuser,
