@@ -161,6 +161,24 @@ span_eq_str_nocase(struct span a, const char *s)
 	    span_eq_nocase(a, span_cstr(s));
 }
 
+/* The span without leading and trailing white space, line ends included
+ * (SIP's LWS, folded lines). */
+struct span
+span_trim_lws(struct span s)
+{
+	while (s.len > 0 &&
+	    (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
+		s.p[0] == '\n')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 &&
+	    (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
+		s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
+
 /* The span without leading and trailing spaces and tabs. */
 struct span
 span_trim(struct span s)

@@ -45,6 +45,7 @@ bool span_eq(struct span a, struct span b);
 bool span_eq_nocase(struct span a, struct span b);
 bool span_eq_str_nocase(struct span a, const char *s);
 struct span span_trim(struct span s);
+struct span span_trim_lws(struct span s);
 bool span_has_prefix_nocase(struct span s, const char *prefix);
 const char *span_chr(struct span s, char c);
 bool span_to_u32(struct span s, unsigned long max, unsigned long *out);

@@ -226,28 +226,11 @@ sipmsg_is_token(const char *p, size_t n)
 	return true;
 }
 
-/* Trim white space, folded line ends included. */
-static struct span
-sipmsg_trim(struct span s)
-{
-	while (s.len > 0 &&
-	    (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
-		s.p[0] == '\n')) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len > 0 &&
-	    (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
-		s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
-		s.len--;
-	return s;
-}
-
 /* Parse decimal digits (optional surrounding white space) up to max. */
 static bool
 sipmsg_number(struct span s, unsigned long max, unsigned long *out)
 {
-	s = sipmsg_trim(s);
+	s = span_trim_lws(s);
 	return span_to_u32(s, max, out);
 }
 
@@ -533,7 +516,7 @@ sipmsg_dname_ok(struct span v)
 		/* addr-spec: no headers, no display name (RFC 3261 20.10) */
 		return span_chr(v, '?') == NULL && span_chr(v, '>') == NULL;
 	}
-	d = sipmsg_trim((struct span){ v.p, (size_t)(lt - v.p) });
+	d = span_trim_lws((struct span){ v.p, (size_t)(lt - v.p) });
 	if (lt + 1 < v.p + v.len && (lt[1] == ' ' || lt[1] == '\t'))
 		return false; /* "< sip:..." */
 	{
@@ -588,7 +571,7 @@ sipmsg_param(struct span params, const char *name, struct span *val)
 
 			*val = eq == NULL
 			    ? (struct span){ "", 0 }
-			    : sipmsg_trim((struct span){
+			    : span_trim_lws((struct span){
 				  eq + 1, (size_t)(params.p + e - eq - 1) });
 			return true;
 		}
@@ -681,7 +664,7 @@ sipmsg_copy_via(struct sipmsg_ctx *c, struct span val)
 		return sipmsg_fail(c->err, 400, "Too Many Via");
 	v = &m->via[m->nvia++];
 	memset(v, 0, sizeof(*v));
-	v->value = sipmsg_trim(val);
+	v->value = span_trim_lws(val);
 	val = v->value;
 	if (!sipmsg_expect(val, &i, "SIP") || !sipmsg_expect(val, &i, "/") ||
 	    !sipmsg_expect(val, &i, "2.0") || !sipmsg_expect(val, &i, "/"))
@@ -759,14 +742,14 @@ sipmsg_copy_cseq(struct sipmsg_ctx *c, struct span v)
 	unsigned long n;
 	struct span num;
 
-	v = sipmsg_trim(v);
+	v = span_trim_lws(v);
 	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
 		i++;
 	num = (struct span){ v.p, i };
 	if (!span_to_u32(num, SIPMSG_MAX_CSEQ, &n))
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
 	c->m->cseq = (uint32_t)n;
-	v = sipmsg_trim((struct span){ v.p + i, v.len - i });
+	v = span_trim_lws((struct span){ v.p + i, v.len - i });
 	if (!sipmsg_is_token(v.p, v.len) || i == 0 || v.p == num.p + num.len)
 		return sipmsg_fail(c->err, 400, "Bad CSeq");
 	c->m->cseq_method = v;
@@ -779,7 +762,7 @@ sipmsg_copy_single(struct sipmsg_ctx *c, struct sipmsg_hdr *h, uint64_t *seen)
 {
 	struct sipmsg *m = c->m;
 	unsigned long n;
-	struct span v = sipmsg_trim(h->value);
+	struct span v = span_trim_lws(h->value);
 
 	if (*seen & ((uint64_t)1 << h->id)) {
 		/* Equal Content-Length copies are tolerated (none at all
@@ -873,7 +856,7 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh, uint64_t *seen)
 		return sipmsg_copy_addr(c,
 		    h->id == SIPMSG_H_FROM ? &m->from : &m->to, &lh->val, true);
 	case SIPMSG_H_CONTACT:
-		if (span_eq(sipmsg_trim(h->value), SPAN_LIT("*"))) {
+		if (span_eq(span_trim_lws(h->value), SPAN_LIT("*"))) {
 			m->contact_star = true;
 			m->ncontact++;
 			return 0;
@@ -901,11 +884,11 @@ sipmsg_copy_hdr(struct sipmsg_ctx *c, const struct sip_hdr *lh, uint64_t *seen)
 	case SIPMSG_H_USER_AGENT:
 	case SIPMSG_H_SERVER:
 		if (m->user_agent.len == 0)
-			m->user_agent = sipmsg_trim(h->value);
+			m->user_agent = span_trim_lws(h->value);
 		return 0;
 	case SIPMSG_H_RETRY_AFTER:
 	case SIPMSG_H_MIN_EXPIRES: {
-		struct span v = sipmsg_trim(h->value);
+		struct span v = span_trim_lws(h->value);
 		size_t i = 0;
 
 		while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')

@@ -143,23 +143,6 @@ sipsan_set(struct sipsan_result *res, enum sipsan_verdict v, int scode,
 	return v;
 }
 
-/* Trim white space including folded line ends. */
-static struct span
-sipsan_trim(struct span s)
-{
-	while (s.len > 0 &&
-	    (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
-		s.p[0] == '\n')) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len > 0 &&
-	    (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
-		s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
-		s.len--;
-	return s;
-}
-
 /* Collect the option tags of Require and Proxy-Require into res. */
 static size_t
 sipsan_required(const struct sipmsg *m, struct sipsan_result *res)
@@ -180,7 +163,8 @@ sipsan_required(const struct sipmsg *m, struct sipsan_result *res)
 
 			if (c == NULL)
 				c = e;
-			tag = sipsan_trim((struct span){ p, (size_t)(c - p) });
+			tag =
+			    span_trim_lws((struct span){ p, (size_t)(c - p) });
 			n++;
 			if (siphdr_is_token(tag) &&
 			    res->nunsupported < SIPSAN_MAX_UNSUPPORTED)
@@ -218,13 +202,13 @@ static bool
 sipsan_is_sdp(struct span ct)
 {
 	static const char sdp[] = "application/sdp";
-	struct span t = sipsan_trim(ct);
+	struct span t = span_trim_lws(ct);
 
 	if (!span_has_prefix_nocase(t, sdp))
 		return false;
 	t.p += sizeof(sdp) - 1;
 	t.len -= sizeof(sdp) - 1;
-	t = sipsan_trim(t);
+	t = span_trim_lws(t);
 	return t.len == 0 || t.p[0] == ';';
 }
 
@@ -247,10 +231,10 @@ sipsan_accepts_sdp(const struct sipmsg *m)
 
 			if (c == NULL)
 				c = e;
-			t = sipsan_trim((struct span){ p, (size_t)(c - p) });
+			t = span_trim_lws((struct span){ p, (size_t)(c - p) });
 			semi = span_chr(t, ';');
 			if (semi != NULL)
-				t = sipsan_trim(
+				t = span_trim_lws(
 				    (struct span){ t.p, (size_t)(semi - t.p) });
 			if (t.len > 0)
 				any = true;
@@ -333,7 +317,7 @@ sipsan_add_leading_number(struct buf *out, const char *name, struct span v)
 	size_t i = 0;
 	unsigned long n;
 
-	v = sipsan_trim(v);
+	v = span_trim_lws(v);
 	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
 		i++;
 	if (span_to_u32((struct span){ v.p, i }, 0xffffffffUL, &n))
@@ -349,11 +333,11 @@ sipsan_add_reason(struct buf *out, struct span v)
 	size_t i;
 	unsigned long n;
 
-	v = sipsan_trim(v);
+	v = span_trim_lws(v);
 	semi = span_chr(v, ';');
 	if (semi == NULL)
 		return;
-	proto = sipsan_trim((struct span){ v.p, (size_t)(semi - v.p) });
+	proto = span_trim_lws((struct span){ v.p, (size_t)(semi - v.p) });
 	if (!span_eq_str_nocase(proto, "SIP") &&
 	    !span_eq_str_nocase(proto, "Q.850"))
 		return;
@@ -386,7 +370,7 @@ sipsan_digest_split(struct span v, struct sipsan_dparam *ps, size_t *np)
 {
 	size_t i, n = 0;
 
-	v = sipsan_trim(v);
+	v = span_trim_lws(v);
 	if (!span_has_prefix_nocase(v, "Digest") || v.len < 7 ||
 	    (v.p[6] != ' ' && v.p[6] != '\t' && v.p[6] != '\r'))
 		return false;
@@ -647,7 +631,7 @@ sipsan_write_body(struct buf *out, const struct sipmsg *m,
 static bool
 sipsan_has_software(const struct buf *out, const struct sipmsg *m)
 {
-	struct span ua = sipsan_trim(m->user_agent);
+	struct span ua = span_trim_lws(m->user_agent);
 
 	if (ua.len < SIPSAN_MIN_SOFTWARE || out->len < ua.len)
 		return false;

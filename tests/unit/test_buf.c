@@ -63,6 +63,9 @@ test_spans(void **state)
 
 	assert_true(span_eq_str_nocase(span_trim(s), "VIA"));
 	assert_false(span_eq_str_nocase(span_trim(s), "VIAS"));
+	s = span_cstr("\r\n \tsip:a@b \r\n\t");
+	assert_true(span_eq_str_nocase(span_trim_lws(s), "sip:a@b"));
+	assert_int_equal(span_trim_lws(span_cstr(" \r\n")).len, 0);
 	assert_true(span_eq_str_nocase((struct span){ "", 0 }, ""));
 	assert_false(span_eq_str_nocase((struct span){ "v\0a", 3 }, "v"));
 	assert_true(
