@@ -9,13 +9,11 @@ did not offer.
 """
 
 import re
-import socket
 import subprocess
-import threading
-import time
 
 from lib.baresip import Baresip
 from lib.harness import needs
+from lib.invitecatcher import InviteCatcher
 from lib.linphone import Linphone
 
 PEER = "rkgkzvsrpwvy4sqmkqjmyovkdaxyxhzhtkabsh6ltqeyhxurpzwxomqd.onion"
@@ -38,50 +36,6 @@ WRITTEN = [
     r"a=rtcp-mux",
     r"a=crypto:\d+ [A-Z0-9_]+ inline:[A-Za-z0-9+/=|^:]+",
 ]
-
-
-class Endpoint:
-    """A UDP endpoint that keeps the first INVITE and answers 486."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.invite = None
-        self.stop_flag = False
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop_flag:
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            head = data.partition(b"\r\n\r\n")[0].split(b"\r\n")
-            if not head[0].startswith(b"INVITE "):
-                continue
-            if self.invite is None:
-                self.invite = data
-            keep = [l for l in head[1:] if re.match(
-                rb"(?i)(via|v|from|f|to|t|call-id|i|cseq)\s*:", l)]
-            keep = [l + b";tag=ep" if re.match(rb"(?i)(to|t)\s*:", l)
-                    else l for l in keep]
-            self.sock.sendto(b"SIP/2.0 486 Busy Here\r\n" +
-                             b"\r\n".join(keep) +
-                             b"\r\nContent-Length: 0\r\n\r\n", peer)
-
-    def wait(self, timeout=10):
-        end = time.time() + timeout
-        while self.invite is None and time.time() < end:
-            time.sleep(0.05)
-        return self.invite
-
-    def stop(self):
-        self.stop_flag = True
-        self.thread.join()
-        self.sock.close()
 
 
 def codecs(sdp):
@@ -132,7 +86,7 @@ def check(ctx, invite):
 def dial(ctx, make):
     """Start make(outbound proxy URI), let it call an onion address
     through the endpoint, return its INVITE."""
-    ep = Endpoint()
+    ep = InviteCatcher("ep")
     ctx.cleanup(ep.stop)
     phone = ctx.start(make("sip:127.0.0.1:%d" % ep.port))
     uri = "sip:bob@" + PEER

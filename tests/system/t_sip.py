@@ -10,59 +10,14 @@ them and nothing of the softphone.
 import re
 import socket
 import subprocess
-import threading
-import time
 
 from lib.baresip import Baresip
 from lib.harness import needs
+from lib.invitecatcher import InviteCatcher
 from lib.linphone import Linphone
 
 PEER = "rkgkzvsrpwvy4sqmkqjmyovkdaxyxhzhtkabsh6ltqeyhxurpzwxomqd.onion"
 ONION = "etsrfefoxh66b3kgwnfhk6yfpfbfjtpmg55bxagai4h2vdplidbkh5ad.onion"
-
-
-class Proxy:
-    """A UDP endpoint that keeps the first INVITE and answers 486."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.invite = None
-        self.stop_flag = False
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stop_flag:
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            head = data.partition(b"\r\n\r\n")[0].split(b"\r\n")
-            if not head[0].startswith(b"INVITE "):
-                continue
-            if self.invite is None:
-                self.invite = data
-            keep = [l for l in head[1:] if re.match(
-                rb"(?i)(via|v|from|f|to|t|call-id|i|cseq)\s*:", l)]
-            keep = [l + b";tag=px" if re.match(rb"(?i)(to|t)\s*:", l)
-                    else l for l in keep]
-            self.sock.sendto(b"SIP/2.0 486 Busy Here\r\n" +
-                             b"\r\n".join(keep) +
-                             b"\r\nContent-Length: 0\r\n\r\n", peer)
-
-    def wait(self, timeout=10):
-        end = time.time() + timeout
-        while self.invite is None and time.time() < end:
-            time.sleep(0.05)
-        return self.invite
-
-    def stop(self):
-        self.stop_flag = True
-        self.thread.join()
-        self.sock.close()
 
 
 def machine_secrets():
@@ -109,7 +64,7 @@ def check(ctx, invite, traces):
 def test_baresip_invite_sanitized(ctx):
     """baresip's INVITE (ICE on, every interface as a candidate) leaves
     nothing of baresip or this machine after sanitizing."""
-    px = Proxy()
+    px = InviteCatcher("px")
     ctx.cleanup(px.stop)
     alice = ctx.start(Baresip(ctx.tmpdir, "alice", tone=None, ice=True,
                               outbound="sip:127.0.0.1:%d" % px.port,
@@ -122,7 +77,7 @@ def test_baresip_invite_sanitized(ctx):
 def test_linphonec_invite_sanitized(ctx):
     """linphonec's INVITE (its LAN address in From and SDP, s=Talk,
     +sip.instance) leaves nothing of linphone or this machine."""
-    px = Proxy()
+    px = InviteCatcher("px")
     ctx.cleanup(px.stop)
     carol = ctx.start(Linphone(ctx.tmpdir, "carol", tone=None,
                                proxy="sip:127.0.0.1:%d" % px.port))
