@@ -184,6 +184,8 @@ sipsan_method_policy(const struct sipmsg *m, struct sipsan_result *res)
 	case SIPMSG_ACK:
 	case SIPMSG_BYE:
 	case SIPMSG_CANCEL:
+	case SIPMSG_UPDATE:
+	case SIPMSG_INFO:
 		return SIPSAN_OK;
 	case SIPMSG_REGISTER:
 	case SIPMSG_OPTIONS:
@@ -197,19 +199,117 @@ sipsan_method_policy(const struct sipmsg *m, struct sipsan_result *res)
 	}
 }
 
+/* True if the Content-Type names type (parameters allowed). */
+static bool
+sipsan_ct_is(struct span ct, const char *type)
+{
+	struct span t = span_trim_lws(ct);
+	size_t n = strlen(type);
+
+	if (!span_has_prefix_nocase(t, type))
+		return false;
+	t.p += n;
+	t.len -= n;
+	t = span_trim_lws(t);
+	return t.len == 0 || t.p[0] == ';';
+}
+
 /* True if the Content-Type names application/sdp (parameters allowed). */
 static bool
 sipsan_is_sdp(struct span ct)
 {
-	static const char sdp[] = "application/sdp";
-	struct span t = span_trim_lws(ct);
+	return sipsan_ct_is(ct, "application/sdp");
+}
 
-	if (!span_has_prefix_nocase(t, sdp))
+/* One DTMF event as INFO carries it, from the recognised fields only. */
+struct sipsan_dtmf {
+	bool relay; /* application/dtmf-relay (else application/dtmf) */
+	char signal;
+	bool have_duration;
+	unsigned long duration;
+};
+
+/* Read one DTMF signal (0-9 * # A-D, a-d taken as A-D) from v. */
+static bool
+sipsan_dtmf_signal(struct span v, char *sig)
+{
+	char ch;
+
+	v = span_trim_lws(v);
+	if (v.len != 1)
 		return false;
-	t.p += sizeof(sdp) - 1;
-	t.len -= sizeof(sdp) - 1;
-	t = span_trim_lws(t);
-	return t.len == 0 || t.p[0] == ';';
+	ch = v.p[0];
+	if (ch >= 'a' && ch <= 'd')
+		ch = (char)(ch - 'a' + 'A');
+	if (!((ch >= '0' && ch <= '9') || ch == '*' || ch == '#' ||
+		(ch >= 'A' && ch <= 'D')))
+		return false;
+	*sig = ch;
+	return true;
+}
+
+/*
+ * Read an application/dtmf-relay body: "key=value" lines; Signal (once,
+ * required) and Duration (once, a number up to SIPSAN_DTMF_MAX_DURATION)
+ * are kept, other keys dropped; a line that is not key=value refuses it.
+ */
+static bool
+sipsan_dtmf_relay(struct span body, struct sipsan_dtmf *d)
+{
+	const char *p = body.p, *e = body.p + body.len;
+	bool have_signal = false;
+
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *eq;
+		struct span line, key;
+
+		if (nl == NULL)
+			nl = e;
+		line = span_trim_lws((struct span){ p, (size_t)(nl - p) });
+		p = nl + 1;
+		if (line.len == 0)
+			continue;
+		if ((eq = span_chr(line, '=')) == NULL)
+			return false;
+		key = span_trim_lws(
+		    (struct span){ line.p, (size_t)(eq - line.p) });
+		line.len -= (size_t)(eq + 1 - line.p);
+		line.p = eq + 1;
+		if (!siphdr_is_token(key))
+			return false;
+		if (span_eq_str_nocase(key, "Signal")) {
+			if (have_signal ||
+			    !sipsan_dtmf_signal(line, &d->signal))
+				return false;
+			have_signal = true;
+		} else if (span_eq_str_nocase(key, "Duration")) {
+			if (d->have_duration ||
+			    !span_to_u32(span_trim_lws(line),
+				SIPSAN_DTMF_MAX_DURATION, &d->duration))
+				return false;
+			d->have_duration = true;
+		}
+	}
+	return have_signal;
+}
+
+/*
+ * Read the DTMF of an INFO request: 0 with *d filled, or the answer (415
+ * for a body type that is not DTMF, 400 for a DTMF body without a valid
+ * signal).
+ */
+static int
+sipsan_info_body(const struct sipmsg *m, struct sipsan_dtmf *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (sipsan_ct_is(m->content_type, "application/dtmf-relay")) {
+		d->relay = true;
+		return sipsan_dtmf_relay(m->body, d) ? 0 : 400;
+	}
+	if (sipsan_ct_is(m->content_type, "application/dtmf"))
+		return sipsan_dtmf_signal(m->body, &d->signal) ? 0 : 400;
+	return 415;
 }
 
 /* False if an Accept header is present and no value admits SDP. */
@@ -280,6 +380,17 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 		    m->body.len > 0)
 			return sipsan_set(res, SIPSAN_REFUSED, 415,
 			    "encoded bodies are not carried");
+		if (m->method == SIPMSG_INFO && m->body.len > 0) {
+			struct sipsan_dtmf d;
+			int sc = sipsan_info_body(m, &d);
+
+			if (sc != 0)
+				return sipsan_set(res, SIPSAN_REFUSED, sc,
+				    sc == 415
+					? "INFO carries DTMF only"
+					: "INFO without a valid DTMF signal");
+			return SIPSAN_OK;
+		}
 	} else {
 		if (m->scode == 100)
 			return sipsan_set(res, SIPSAN_REFUSED, 0,
@@ -288,7 +399,15 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 		case SIPMSG_INVITE:
 		case SIPMSG_BYE:
 		case SIPMSG_CANCEL:
+		case SIPMSG_UPDATE:
 			break;
+		case SIPMSG_INFO:
+			/* A body in an answer to INFO is not carried. */
+			if (leg->vias == NULL || leg->nvias == 0 ||
+			    leg->nvias > SIPSAN_MAX_VIAS)
+				return sipsan_set(
+				    res, SIPSAN_ERROR, 500, "incomplete leg");
+			return SIPSAN_OK;
 		default:
 			return sipsan_set(res, SIPSAN_REFUSED, 0,
 			    "response to a method onionsip does not carry");
@@ -562,11 +681,15 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 {
 	const struct sipmsg_hdr *h;
 	bool invite = m->method == SIPMSG_INVITE;
+	bool update = m->method == SIPMSG_UPDATE;
 	bool contact = false, allow = false;
 
-	if (m->is_request)
-		contact = allow = invite;
-	else if (invite && m->scode > 100 && m->scode < 300)
+	if (m->is_request) {
+		contact = invite || update;
+		allow = invite;
+	} else if (invite && m->scode > 100 && m->scode < 300)
+		contact = true;
+	else if (update && m->scode >= 200 && m->scode < 300)
 		contact = true;
 	if (!m->is_request && m->scode >= 200 && m->scode < 300 && invite)
 		allow = true;
@@ -585,13 +708,43 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 	if (allow)
 		siphdr_add_str(out, "Allow", SIPSAN_ALLOW);
 	if (!m->is_request && m->scode == 415)
-		siphdr_add_str(out, "Accept", SIPSAN_ACCEPT);
+		siphdr_add_str(out, "Accept",
+		    m->method == SIPMSG_INFO ? SIPSAN_ACCEPT_INFO
+					     : SIPSAN_ACCEPT);
 	if (m->method == SIPMSG_BYE || m->method == SIPMSG_CANCEL ||
 	    (!m->is_request && m->scode >= 300))
 		for (h = sipmsg_find(m, SIPMSG_H_REASON, NULL); h != NULL;
 		     h = sipmsg_find(m, SIPMSG_H_REASON, h))
 			sipsan_add_reason(out, h->value);
 	sipsan_add_auth(out, m, dir, leg);
+}
+
+/* An INFO's DTMF written anew from its recognised fields; none else. */
+static enum sipsan_verdict
+sipsan_write_info_body(
+    struct buf *out, const struct sipmsg *m, struct sipsan_result *res)
+{
+	struct sipsan_dtmf d;
+	char body[64];
+	int n, sc;
+
+	if (!m->is_request || m->body.len == 0) {
+		buf_addstr(out, "Content-Length: 0\r\n\r\n");
+		return SIPSAN_OK;
+	}
+	if ((sc = sipsan_info_body(m, &d)) != 0)
+		return sipsan_set(res, SIPSAN_REFUSED, sc, "INFO body refused");
+	if (d.relay && d.have_duration)
+		n = snprintf(body, sizeof(body),
+		    "Signal=%c\r\nDuration=%lu\r\n", d.signal, d.duration);
+	else if (d.relay)
+		n = snprintf(body, sizeof(body), "Signal=%c\r\n", d.signal);
+	else
+		n = snprintf(body, sizeof(body), "%c", d.signal);
+	buf_printf(out, "Content-Type: %s\r\nContent-Length: %d\r\n\r\n",
+	    d.relay ? "application/dtmf-relay" : "application/dtmf", n);
+	buf_add(out, body, (size_t)n);
+	return SIPSAN_OK;
 }
 
 /* The SDP body through the rewriter, or a refusal. */
@@ -602,6 +755,8 @@ sipsan_write_body(struct buf *out, const struct sipmsg *m,
 	struct buf sdp;
 	const char *why = NULL;
 
+	if (m->method == SIPMSG_INFO)
+		return sipsan_write_info_body(out, m, res);
 	if (m->body.len == 0) {
 		buf_addstr(out, "Content-Length: 0\r\n\r\n");
 		return SIPSAN_OK;
@@ -710,7 +865,9 @@ sipsan_answer(const struct sipmsg *req, int scode, const char *to_tag,
 	if (scode == 405 ||
 	    (scode >= 200 && scode < 300 && req->method == SIPMSG_OPTIONS))
 		siphdr_add_str(out, "Allow", SIPSAN_ALLOW);
-	if (scode == 415 ||
+	if (scode == 415 && req->method == SIPMSG_INFO)
+		siphdr_add_str(out, "Accept", SIPSAN_ACCEPT_INFO);
+	else if (scode == 415 ||
 	    (scode >= 200 && scode < 300 && req->method == SIPMSG_OPTIONS))
 		siphdr_add_str(out, "Accept", SIPSAN_ACCEPT);
 	if (scode == 420 && unsupported != NULL &&

@@ -18,20 +18,29 @@
  *   From, To     the leg's URIs and tags (see below)
  *   Call-ID      leg->call_id
  *   CSeq         leg->cseq and the message's method
- *   Contact      leg->contact_uri, on INVITE and on 18x/2xx to INVITE
+ *   Contact      leg->contact_uri, on INVITE and UPDATE (target refresh
+ *                requests) and on 18x/2xx to INVITE, 2xx to UPDATE
  *   Retry-After  copied (a number, no comment) on responses
  *   Min-Expires  copied (a number) on 423
  *   Allow        a fixed list (SIPSAN_ALLOW) on INVITE, 2xx to INVITE, 405
- *   Accept       "application/sdp" on 415
+ *   Accept       "application/sdp" on 415 (SIPSAN_ACCEPT_INFO for INFO)
  *   Reason       protocol and cause only (RFC 3326), no text, on BYE,
  *                CANCEL and final failures
  *   Authorization, Proxy-Authorization (toward the network, only when the
  *                realm is the request URI's host), and WWW-Authenticate,
  *                Proxy-Authenticate (toward the softphone, on 401/407):
  *                Digest parameters from a whitelist, re-serialised
- *   Content-Type application/sdp, when there is a body
+ *   Content-Type application/sdp, when there is a body (INFO: below)
  *   Content-Length
  *   body         sdprw_rewrite() of the SDP; other bodies are refused
+ *
+ * INFO (RFC 6086, legacy usage) carries DTMF only: an application/dtmf-relay
+ * body is written anew as "Signal=<s>\r\n[Duration=<n>\r\n]" from those
+ * two fields (other lines dropped; s one of 0-9 * # A-D, n at most
+ * SIPSAN_DTMF_MAX_DURATION), an application/dtmf body as the one signal;
+ * any other body type is 415, a body without a valid Signal 400. Bodies of
+ * responses to INFO are dropped. UPDATE (RFC 3311) bodies are SDP and go
+ * through sdprw like those of INVITE.
  *
  * Dialog roles: a request is written with From = local, To = remote; a
  * response with From = remote, To = local ("local" is onionsip on that
@@ -41,10 +50,11 @@
  * Policy for requests, checked before anything is written: Require or
  * Proxy-Require with any tag: 420 (res->unsupported lists the tags);
  * REGISTER, OPTIONS: SIPSAN_LOCAL; PRACK, SUBSCRIBE, NOTIFY, REFER,
- * MESSAGE, INFO, UPDATE, PUBLISH: 405; unknown methods: 501;
- * Max-Forwards 0: 483; non-SDP or encoded bodies, or an Accept without
- * SDP on INVITE: 415; SDP the rewriter refuses: 488. Responses: 100 is
- * dropped (hop-by-hop); only responses to INVITE, BYE, CANCEL pass.
+ * MESSAGE, PUBLISH: 405; unknown methods: 501; Max-Forwards 0: 483;
+ * non-SDP (INFO: non-DTMF) or encoded bodies, or an Accept without SDP on
+ * INVITE: 415; a DTMF body without a valid signal: 400; SDP the rewriter
+ * refuses: 488. Responses: 100 is dropped (hop-by-hop); only responses to
+ * INVITE, BYE, CANCEL, UPDATE and INFO pass.
  *
  * The module draws no randomness: Call-IDs, tags, branches, CSeq starts
  * and SDP session ids come in struct sipsan_leg from the caller's CSPRNG.
@@ -61,13 +71,15 @@
 #include "sdprw.h"
 #include "sipmsg.h"
 
-#define SIPSAN_MAX_MSG	       32768 /* bytes of one message written */
-#define SIPSAN_MAX_VIAS	       SIPMSG_MAX_VIAS
-#define SIPSAN_MAX_FORWARDS    70
-#define SIPSAN_ALLOW	       "INVITE, ACK, BYE, CANCEL, OPTIONS"
-#define SIPSAN_ACCEPT	       "application/sdp"
-#define SIPSAN_MAX_UNSUPPORTED 8 /* option tags listed in a 420 */
-#define SIPSAN_MIN_SOFTWARE    6 /* shorter User-Agents: leak check only */
+#define SIPSAN_MAX_MSG		 32768 /* bytes of one message written */
+#define SIPSAN_MAX_VIAS		 SIPMSG_MAX_VIAS
+#define SIPSAN_MAX_FORWARDS	 70
+#define SIPSAN_ALLOW		 "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+#define SIPSAN_ACCEPT		 "application/sdp"
+#define SIPSAN_ACCEPT_INFO	 "application/dtmf-relay, application/dtmf"
+#define SIPSAN_DTMF_MAX_DURATION 60000 /* ms of one DTMF Duration= */
+#define SIPSAN_MAX_UNSUPPORTED	 8     /* option tags listed in a 420 */
+#define SIPSAN_MIN_SOFTWARE	 6 /* shorter User-Agents: leak check only */
 
 enum sipsan_dir {
 	SIPSAN_TO_NETWORK,   /* toward the peer, through Tor: leak-checked */
@@ -126,8 +138,8 @@ enum sipsan_verdict {
 	SIPSAN_OK,	/* out holds the new message */
 	SIPSAN_LOCAL,	/* onionsip answers this itself (REGISTER, OPTIONS) */
 	SIPSAN_REFUSED, /* valid SIP that is not passed this way; scode is
-			   the answer for a request (405, 415, 420, 483,
-			   488, 501) or 0 (drop a response) */
+			   the answer for a request (400, 405, 415, 420,
+			   483, 488, 501) or 0 (drop a response) */
 	SIPSAN_LEAK,	/* the leak check refused the output: fail closed */
 	SIPSAN_ERROR,	/* the caller's leg is incomplete, or out overflowed */
 };
