@@ -242,6 +242,20 @@ test_policy(void **state)
 		    "Content-Type: application/sdp\r\nContent-Length: 2\r\n"
 		    "\r\nhi",
 		    SIPSAN_REFUSED, 488 },
+		{ "INFO sip:bob@" PEER, "INFO",
+		    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+		    SIPSAN_REFUSED, 415 },
+		{ "INFO sip:bob@" PEER, "INFO",
+		    "Content-Type: application/media_control+xml\r\n"
+		    "Content-Length: 3\r\n\r\n<a>",
+		    SIPSAN_REFUSED, 415 },
+		{ "INFO sip:bob@" PEER, "INFO",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 2\r\n\r\nhi",
+		    SIPSAN_REFUSED, 400 },
+		{ "UPDATE sip:bob@" PEER, "UPDATE",
+		    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+		    SIPSAN_REFUSED, 415 },
 	};
 	struct fixture *f = *state;
 	struct sipsan_result res;
@@ -428,6 +442,174 @@ test_incomplete_leg(void **state)
 	assert_int_equal(f->out.len, 0);
 }
 
+/* An INFO written to the network; the verdict and the output. */
+static enum sipsan_verdict
+run_info(struct fixture *f, const char *ctype, const char *body,
+    struct sipsan_result *res)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg),
+	    "INFO sip:bob@" PEER " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.168.1.20;branch=z9hG4bK1\r\n"
+	    "From: <sip:alice@192.168.1.20>;tag=1\r\nTo: <sip:bob@" PEER
+	    ">;tag=2\r\nCall-ID: c\r\nCSeq: 9 INFO\r\n"
+	    "User-Agent: baresip v3.9.0 (x86_64/linux)\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+	    ctype, strlen(body), body);
+	return run(f, msg, SIPSAN_TO_NETWORK, res);
+}
+
+/* INFO carries one DTMF signal, written anew from Signal and Duration. */
+static void
+test_info_dtmf(void **state)
+{
+	static const struct {
+		const char *ctype, *body, *want;
+	} good[] = {
+		{ "application/dtmf-relay",
+		    "Signal=5\r\nDuration=160\r\nX-Id=192.168.1.20\r\n",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 24\r\n\r\nSignal=5\r\nDuration=160\r\n" },
+		{ "Application/DTMF-Relay; charset=x", "signal = a\nduration=0",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 22\r\n\r\nSignal=A\r\nDuration=0\r\n" },
+		{ "application/dtmf-relay", "Signal=#",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 10\r\n\r\nSignal=#\r\n" },
+		{ "application/dtmf", "*\r\n",
+		    "Content-Type: application/dtmf\r\n"
+		    "Content-Length: 1\r\n\r\n*" },
+	};
+	static const char *const bad[] = { "Signal=55\r\n", "Signal=E\r\n",
+		"Duration=100\r\n", "Signal=1\r\nSignal=2\r\n",
+		"Signal=1\r\nDuration=60001\r\n", "Signal=1\r\nDuration=-1\r\n",
+		"Signal=1\r\nhello\r\n", "Signal=1\r\nX Y=2\r\n", "" };
+	struct fixture *f = *state;
+	struct sipsan_result res;
+	struct sipmsg *again;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (run_info(f, good[i].ctype, good[i].body, &res) != SIPSAN_OK)
+			fail_msg("good %zu: %s %d %s", i,
+			    sipsan_verdict_str(res.verdict), res.scode,
+			    res.reason);
+		if (strstr(f->out.data, good[i].want) == NULL)
+			fail_msg("good %zu:\n%s", i, f->out.data);
+		assert_non_null(strstr(f->out.data, "CSeq: 101 INFO\r\n"));
+		assert_null(strstr(f->out.data, "192.168"));
+		assert_null(strstr(f->out.data, "baresip"));
+		assert_null(strstr(f->out.data, "Contact:"));
+		again = parse_ok(f->out.data, f->out.len);
+		assert_int_equal(again->method, SIPMSG_INFO);
+		sipmsg_free(again);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* An empty body is no DTMF: INFO without a body passes. */
+		enum sipsan_verdict want =
+		    bad[i][0] ? SIPSAN_REFUSED : SIPSAN_OK;
+
+		if (run_info(f, "application/dtmf-relay", bad[i], &res) !=
+			want ||
+		    (want == SIPSAN_REFUSED && res.scode != 400))
+			fail_msg("bad %zu: %s %d", i,
+			    sipsan_verdict_str(res.verdict), res.scode);
+	}
+	assert_non_null(strstr(f->out.data, "Content-Length: 0\r\n\r\n"));
+	assert_null(strstr(f->out.data, "Content-Type"));
+	assert_int_equal(
+	    run_info(f, "application/dtmf", "55", &res), SIPSAN_REFUSED);
+	assert_int_equal(res.scode, 400);
+}
+
+/* Answers to INFO lose their body; a 415 to INFO says what it takes. */
+static void
+test_info_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct sipsan_result res;
+	struct sipmsg *m;
+	const char *why;
+	static const char ok[] =
+	    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: c\r\n"
+	    "CSeq: 3 INFO\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 12\r\n\r\nsecret stuff";
+	static const char info[] =
+	    "INFO sip:alice@" ONION " SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP " PEER ";branch=z9hG4bKi1\r\n"
+	    "From: <sip:bob@" PEER ">;tag=9\r\nTo: <sip:alice@" ONION
+	    ">;tag=1\r\nCall-ID: i1\r\nCSeq: 4 INFO\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+
+	f->leg.remote_tag = "rtag";
+	assert_int_equal(run(f, ok, SIPSAN_TO_NETWORK, &res), SIPSAN_OK);
+	assert_true(strncmp(f->out.data, "SIP/2.0 200 OK\r\n", 16) == 0);
+	assert_non_null(strstr(f->out.data, "CSeq: 101 INFO\r\n"));
+	assert_non_null(strstr(f->out.data, "Content-Length: 0\r\n\r\n"));
+	assert_null(strstr(f->out.data, "secret"));
+	assert_null(strstr(f->out.data, "Content-Type"));
+	m = parse_ok(info, strlen(info));
+	assert_int_equal(sipsan_answer(m, 415, "t1", NULL, f->lc, f->allowed, 1,
+			     &f->out, &why),
+	    0);
+	assert_non_null(
+	    strstr(f->out.data, "Accept: " SIPSAN_ACCEPT_INFO "\r\n"));
+	assert_non_null(strstr(f->out.data, "CSeq: 4 INFO\r\n"));
+	sipmsg_free(m);
+}
+
+/* UPDATE is a target refresh whose SDP goes through the rewriter. */
+static void
+test_update(void **state)
+{
+	struct fixture *f = *state;
+	struct sipsan_result res;
+	static const char update[] =
+	    "UPDATE sip:bob@" PEER " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK.u1\r\n"
+	    "From: <sip:alice@192.168.1.20>;tag=softtag123\r\n"
+	    "To: <sip:bob@" PEER ">;tag=2\r\nCall-ID: 8d7e6f@alice-laptop\r\n"
+	    "CSeq: 21 UPDATE\r\nContact: <sip:alice@192.168.1.20:5060>\r\n"
+	    "User-Agent: baresip v3.9.0 (x86_64/linux)\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: 190\r\n\r\n"
+	    "v=0\r\no=alice 99 100 IN IP4 192.168.1.20\r\ns=baresip\r\n"
+	    "c=IN IP4 192.168.1.20\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	    "a=rtpmap:0 PCMU/8000\r\na=sendonly\r\na=candidate:1 1 UDP 1 "
+	    "192.168.1.20 4000 typ host\r\n";
+	static const char ok[] =
+	    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+	    "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+	    "Call-ID: c\r\nCSeq: 3 UPDATE\r\n"
+	    "Contact: <sip:a@192.168.1.20:5060>\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: 112\r\n\r\n"
+	    "v=0\r\no=alice 99 100 IN IP4 192.168.1.20\r\ns=-\r\n"
+	    "c=IN IP4 192.168.1.20\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	    "a=recvonly\r\n";
+	size_t i;
+
+	f->leg.remote_tag = "rtag";
+	for (i = 0; i < 2; i++) {
+		if (run(f, i == 0 ? update : ok, SIPSAN_TO_NETWORK, &res) !=
+		    SIPSAN_OK)
+			fail_msg("%zu: %s %d %s", i,
+			    sipsan_verdict_str(res.verdict), res.scode,
+			    res.reason);
+		assert_non_null(strstr(f->out.data,
+		    "Contact: <sip:alice@" ONION ";transport=tcp>\r\n"));
+		assert_non_null(strstr(f->out.data, "c=IN IP4 " RELAY "\r\n"));
+		assert_non_null(strstr(f->out.data, "m=audio 49170 "));
+		assert_non_null(strstr(
+		    f->out.data, i == 0 ? "a=sendonly\r\n" : "a=recvonly\r\n"));
+		assert_null(strstr(f->out.data, "192.168"));
+		assert_null(strstr(f->out.data, "candidate"));
+		assert_null(strstr(f->out.data, "baresip"));
+		assert_null(strstr(f->out.data, "Allow:"));
+	}
+	assert_non_null(strstr(f->out.data, "CSeq: 101 UPDATE\r\n"));
+}
+
 /* Local answers echo the request's own fields. */
 static void
 test_answer(void **state)
@@ -509,6 +691,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_incomplete_leg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_info_dtmf, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_info_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 		cmocka_unit_test(test_phrases),
 	};
 
