@@ -169,21 +169,38 @@ call_pending_room(const struct call_leg *leg)
 	return false;
 }
 
-/* Whether an INVITE is in progress on either leg (RFC 3261 14.2: 491). */
+/*
+ * True while an offer/answer exchange is open anywhere in the call: an
+ * INVITE not yet answered finally, or an UPDATE with SDP not answered.
+ * A second offer then meets 491 (RFC 3261 14.2, RFC 3311 5.2): both
+ * legs share one exchange through us.
+ */
 static bool
-call_invite_pending(const struct call *c)
+call_offer_pending(const struct call *c)
 {
-	size_t i;
+	const struct call_leg *legs[2] = { &c->a, &c->b };
+	const struct call_pending *p;
+	size_t i, l;
 
-	for (i = 0; i < CALL_MAX_PENDING; i++)
-		if ((c->a.pend[i].used &&
-			c->a.pend[i].method == SIPMSG_INVITE &&
-			!c->a.pend[i].final_sent) ||
-		    (c->b.pend[i].used &&
-			c->b.pend[i].method == SIPMSG_INVITE &&
-			!c->b.pend[i].final_sent))
-			return true;
+	for (l = 0; l < 2; l++)
+		for (i = 0; i < CALL_MAX_PENDING; i++) {
+			p = &legs[l]->pend[i];
+			if (!p->used || p->final_sent)
+				continue;
+			if (p->method == SIPMSG_INVITE ||
+			    (p->method == SIPMSG_UPDATE && p->req != NULL &&
+				p->req->body.len > 0))
+				return true;
+		}
 	return false;
+}
+
+/* True if request m opens an offer/answer exchange. */
+static bool
+call_is_offer(const struct sipmsg *m)
+{
+	return m->method == SIPMSG_INVITE ||
+	    (m->method == SIPMSG_UPDATE && m->body.len > 0);
 }
 
 /* The pending request of leg whose relayed copy had this CSeq/method. */
@@ -1173,12 +1190,13 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 			call_send(c, from, &c->t->out);
 		goto out;
 	}
-	/* re-INVITE, UPDATE, INFO, ...: relay across as a new request, but
+	/* re-INVITE, UPDATE, INFO: relay across as a new request, but
 	 * only as many at once as we can track (a peer cannot make us
-	 * flood the softphone): 491 for an INVITE, 500 otherwise. */
+	 * flood the softphone), and one offer at a time: 491 for an
+	 * offer, 500 otherwise. */
 	if (!call_pending_room(from) ||
-	    (m->method == SIPMSG_INVITE && call_invite_pending(c))) {
-		if (sipsan_answer(m, m->method == SIPMSG_INVITE ? 491 : 500,
+	    (call_is_offer(m) && call_offer_pending(c))) {
+		if (sipsan_answer(m, call_is_offer(m) ? 491 : 500,
 			from->local_tag, NULL,
 			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
 			&c->t->out, &why) == 0)

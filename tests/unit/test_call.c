@@ -38,6 +38,7 @@ struct media {
 };
 
 static int media_objects;
+static int media_dir_last = -1; /* the last media_set_direction() */
 
 /* Report READY. */
 static void
@@ -129,6 +130,7 @@ media_set_peer(struct media *m, const char *addr, uint16_t rtp, uint16_t rtcp,
 void
 media_set_direction(struct media *m, enum media_dir dir)
 {
+	media_dir_last = (int)dir;
 }
 
 /* Stand-in for media_get_stats() (see the top of this file). */
@@ -299,6 +301,17 @@ sp_recv(char *buf, size_t len)
 	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 "                            \
 	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
 
+#define SDP_SP_HOLD                                                 \
+	"v=0\r\no=alice 1 2 IN IP4 127.0.0.1\r\ns=Talk\r\n"         \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n" \
+	"a=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"
+#define SDP_PEER_V(version, dir)                                         \
+	"v=0\r\no=- 5 " version " IN IP4 198.51.100.9\r\ns=-\r\n"        \
+	"c=IN IP4 198.51.100.9\r\nt=0 0\r\nm=audio 60000 RTP/SAVP 0\r\n" \
+	"a=rtpmap:0 PCMU/8000\r\na=" dir "\r\n"                          \
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 "                            \
+	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+
 /* A bound socket on 127.0.0.1, its port in *port. */
 static int
 bound(int type, int *port)
@@ -460,17 +473,31 @@ make_reply(char *out, size_t outlen, const char *req, int code,
 	    body ? strlen(body) : 0, body ? body : "");
 }
 
-/* Write an in-dialog request toward whoever sent resp/req. */
+/* Write an in-dialog request, with a body of type ctype if body. */
+static int
+make_request_body(char *out, size_t outlen, const char *method, int cseq,
+    const char *ruri, const char *from, const char *to, const char *cid,
+    const char *via, const char *ctype, const char *body)
+{
+	return snprintf(out, outlen,
+	    "%s %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\nFrom: %s\r\n"
+	    "To: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+	    "Contact: <sip:alice-0x55d0@127.0.0.1>\r\n"
+	    "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n"
+	    "%s%s%sContent-Length: %zu\r\n\r\n%s",
+	    method, ruri, via, from, to, cid, cseq, method,
+	    body ? "Content-Type: " : "", body ? ctype : "", body ? "\r\n" : "",
+	    body ? strlen(body) : 0, body ? body : "");
+}
+
+/* Write an in-dialog request without a body. */
 static int
 make_request(char *out, size_t outlen, const char *method, int cseq,
     const char *ruri, const char *from, const char *to, const char *cid,
     const char *via)
 {
-	return snprintf(out, outlen,
-	    "%s %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\nFrom: %s\r\n"
-	    "To: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
-	    "Content-Length: 0\r\n\r\n",
-	    method, ruri, via, from, to, cid, cseq, method);
+	return make_request_body(
+	    out, outlen, method, cseq, ruri, from, to, cid, via, NULL, NULL);
 }
 
 /* Outgoing call: ringing, answered, ACKed, hung up by the callee. */
@@ -1154,6 +1181,211 @@ test_incoming_options(void **state)
 	close(net);
 }
 
+/* The SDP version in the o= line of msg. */
+static unsigned long long
+sdp_version(const char *msg)
+{
+	const char *o = strstr(msg, "\r\no=");
+	unsigned long long id, version;
+
+	assert_non_null(o);
+	assert_int_equal(sscanf(o, "\r\no=%*s %llu %llu", &id, &version), 2);
+	return version;
+}
+
+/*
+ * Inside a call: hold by UPDATE from the softphone (and the peer's offers
+ * meanwhile refused 491), resume by UPDATE from the peer, INFO DTMF both
+ * ways rebuilt, other INFO bodies 415.
+ */
+static void
+test_update_info_in_call(void **state)
+{
+	static const char cid[] = "callid-upd@alice-laptop";
+	static const char me[] = "<sip:alice@127.0.0.1>;tag=sptag";
+	static const char peer_via[] =
+	    "SIP/2.0/TCP " PEER ".onion;branch=z9hG4bKp%d";
+	char buf[4096], msg[4096], host[300], spto[300], nfrom[300], nto[300],
+	    ncid[300], via[300], pvia[300], upd[4096];
+	unsigned long long v0;
+	int net, n;
+
+	/* The call, up as in test_outgoing_call. */
+	sp_invite(cid, 1);
+	assert_true(recv_pump(sp_fd, buf, sizeof(buf), 2000) > 0);
+	net = socks_serve(0, host, sizeof(host));
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	v0 = sdp_version(buf);
+	n = make_reply(msg, sizeof(msg), buf, 200, "peertag",
+	    "sip:bob@" PEER ".onion;transport=tcp", SDP_PEER);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(msg, sizeof(msg));
+	assert_int_equal(status_of(msg), 200);
+	header(msg, "To", spto, sizeof(spto));
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu1",
+	    sp_port);
+	make_request(buf, sizeof(buf), "ACK", 1, "sip:onionsip@127.0.0.1", me,
+	    spto, cid, via);
+	sp_send("%s", buf);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "ACK ", 4) == 0);
+	header(buf, "From", nfrom, sizeof(nfrom));
+	header(buf, "To", nto, sizeof(nto));
+	header(buf, "Call-ID", ncid, sizeof(ncid));
+
+	/* Hold: the softphone's UPDATE reaches the peer rewritten. */
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu2",
+	    sp_port);
+	make_request_body(msg, sizeof(msg), "UPDATE", 2,
+	    "sip:onionsip@127.0.0.1", me, spto, cid, via, "application/sdp",
+	    SDP_SP_HOLD);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, upd, sizeof(upd), 3000) > 0);
+	assert_true(strncmp(upd, "UPDATE sip:bob@" PEER ".onion", 68) == 0);
+	assert_non_null(strstr(upd, "\r\nCall-ID: "));
+	assert_non_null(strstr(upd, ncid));
+	assert_non_null(strstr(upd, "\r\nContact: <sip:user@" ONION ".onion"));
+	assert_non_null(strstr(upd, "c=IN IP4 " RELAY "\r\n"));
+	assert_non_null(strstr(upd, "a=sendonly\r\n"));
+	assert_non_null(strstr(upd, "a=crypto:1 "));
+	assert_null(strstr(upd, "127.0.0.1"));
+	assert_null(strstr(upd, "baresip"));
+	assert_null(strstr(upd, "alice-laptop"));
+	assert_true(sdp_version(upd) == v0 + 1);
+	assert_int_equal(media_dir_last, MEDIA_DIR_SENDONLY);
+
+	/* Meanwhile the peer offers too: 491 for UPDATE and re-INVITE. */
+	snprintf(pvia, sizeof(pvia), peer_via, 1);
+	n = make_request_body(msg, sizeof(msg), "UPDATE", 8,
+	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
+	    "application/sdp", SDP_PEER_V("6", "sendrecv"));
+	assert_int_equal(write(net, msg, n), n);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_int_equal(status_of(buf), 491);
+	assert_non_null(strstr(buf, "CSeq: 8 UPDATE\r\n"));
+	snprintf(pvia, sizeof(pvia), peer_via, 2);
+	n = make_request_body(msg, sizeof(msg), "INVITE", 9,
+	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
+	    "application/sdp", SDP_PEER_V("6", "sendrecv"));
+	assert_int_equal(write(net, msg, n), n);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_int_equal(status_of(buf), 491);
+	assert_non_null(strstr(buf, "CSeq: 9 INVITE\r\n"));
+	n = make_request(msg, sizeof(msg), "ACK", 9, "sip:user@" ONION ".onion",
+	    nto, nfrom, ncid, pvia);
+	assert_int_equal(write(net, msg, n), n);
+	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 200), -1);
+
+	/* The peer's answer reaches the softphone on its own address. */
+	n = make_reply(msg, sizeof(msg), upd, 200, "peertag",
+	    "sip:bob@" PEER ".onion;transport=tcp",
+	    SDP_PEER_V("6", "recvonly"));
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "CSeq: 2 UPDATE\r\n"));
+	assert_non_null(strstr(buf, "Call-ID: callid-upd@alice-laptop\r\n"));
+	assert_non_null(strstr(buf, "c=IN IP4 127.0.0.1\r\n"));
+	assert_non_null(strstr(buf, "m=audio 41000 RTP/AVP 0"));
+	assert_non_null(strstr(buf, "a=recvonly\r\n"));
+	assert_null(strstr(buf, "198.51.100.9"));
+	assert_null(strstr(buf, "crypto"));
+
+	/* Resume: now the peer's UPDATE passes, and the softphone answers. */
+	snprintf(pvia, sizeof(pvia), peer_via, 3);
+	n = make_request_body(msg, sizeof(msg), "UPDATE", 10,
+	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
+	    "application/sdp", SDP_PEER_V("7", "sendrecv"));
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(upd, sizeof(upd));
+	assert_true(strncmp(upd, "UPDATE sip:alice-0x55d0@127.0.0.1", 33) == 0);
+	assert_non_null(strstr(upd, "Call-ID: callid-upd@alice-laptop\r\n"));
+	assert_non_null(strstr(upd, "c=IN IP4 127.0.0.1\r\n"));
+	assert_null(strstr(upd, "198.51.100.9"));
+	assert_null(strstr(upd, "crypto"));
+	make_reply(msg, sizeof(msg), upd, 200, "x",
+	    "sip:alice-0x55d0@127.0.0.1", SDP_SP);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "CSeq: 10 UPDATE\r\n"));
+	assert_non_null(strstr(buf, "\r\nContact: <sip:user@" ONION ".onion"));
+	assert_non_null(strstr(buf, "c=IN IP4 " RELAY "\r\n"));
+	assert_null(strstr(buf, "a=sendonly"));
+	assert_null(strstr(buf, "127.0.0.1"));
+	assert_null(strstr(buf, "baresip"));
+	assert_int_equal(media_dir_last, MEDIA_DIR_SENDRECV);
+
+	/* DTMF by INFO from the softphone: Signal and Duration only. */
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu3",
+	    sp_port);
+	make_request_body(msg, sizeof(msg), "INFO", 3, "sip:onionsip@127.0.0.1",
+	    me, spto, cid, via, "application/dtmf-relay",
+	    "Signal=5\r\nDuration=160\r\nX-Host=alice-laptop\r\n");
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, upd, sizeof(upd), 3000) > 0);
+	assert_true(strncmp(upd, "INFO sip:bob@" PEER ".onion", 66) == 0);
+	assert_non_null(strstr(upd,
+	    "\r\nContent-Type: application/dtmf-relay\r\nContent-Length: 24"
+	    "\r\n\r\nSignal=5\r\nDuration=160\r\n"));
+	assert_null(strstr(upd, "alice-laptop"));
+	assert_null(strstr(upd, "baresip"));
+	n = make_reply(msg, sizeof(msg), upd, 200, "peertag",
+	    "sip:bob@" PEER ".onion", NULL);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "CSeq: 3 INFO\r\n"));
+
+	/* DTMF by INFO from the peer, application/dtmf. */
+	snprintf(pvia, sizeof(pvia), peer_via, 4);
+	n = make_request_body(msg, sizeof(msg), "INFO", 11,
+	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
+	    "application/dtmf", "#");
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(upd, sizeof(upd));
+	assert_true(strncmp(upd, "INFO sip:alice-0x55d0@127.0.0.1", 31) == 0);
+	assert_non_null(strstr(upd,
+	    "\r\nContent-Type: application/dtmf\r\nContent-Length: "
+	    "1\r\n\r\n#"));
+	make_reply(msg, sizeof(msg), upd, 200, "x",
+	    "sip:alice-0x55d0@127.0.0.1", NULL);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "CSeq: 11 INFO\r\n"));
+
+	/* Another INFO body: 415 saying what is taken; nothing relayed. */
+	snprintf(pvia, sizeof(pvia), peer_via, 5);
+	n = make_request_body(msg, sizeof(msg), "INFO", 12,
+	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
+	    "application/media_control+xml", "<media_control/>");
+	assert_int_equal(write(net, msg, n), n);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_int_equal(status_of(buf), 415);
+	assert_non_null(strstr(buf,
+	    "\r\nAccept: application/dtmf-relay, "
+	    "application/dtmf\r\n"));
+	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 200), -1);
+
+	/* The softphone hangs up. */
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu4",
+	    sp_port);
+	make_request(msg, sizeof(msg), "BYE", 4, "sip:onionsip@127.0.0.1", me,
+	    spto, cid, via);
+	sp_send("%s", msg);
+	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
+	assert_true(strncmp(buf, "BYE ", 4) == 0);
+	n = make_reply(msg, sizeof(msg), buf, 200, "peertag",
+	    "sip:bob@" PEER ".onion", NULL);
+	assert_int_equal(write(net, msg, n), n);
+	sp_recv(buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	assert_non_null(strstr(buf, "CSeq: 4 BYE\r\n"));
+	pump(100);
+	close(net);
+}
+
 int
 main(void)
 {
@@ -1188,6 +1420,8 @@ main(void)
 		    test_udp_retransmissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_udp_retransmit_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_update_info_in_call, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
