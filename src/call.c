@@ -1091,6 +1091,27 @@ call_response(struct call *c, struct call_leg *from, struct sipmsg *m)
 		call_set_state(c, CALL_ANSWERED);
 }
 
+/*
+ * onionsip's own answer scode to request m on leg from (unsup: the tags
+ * of a 420). With keep it is also the leg's last answer: repeated for a
+ * retransmitted request, and for an INVITE on UDP until the ACK.
+ */
+static void
+call_answer_req(struct call *c, struct call_leg *from, const struct sipmsg *m,
+    int scode, const struct sipsan_result *unsup, bool keep)
+{
+	const char *why;
+
+	if (sipsan_answer(m, scode, from->local_tag, unsup,
+		from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
+		&c->t->out, &why) != 0)
+		return;
+	if (keep)
+		call_send_response(c, from, m->cseq, m->method, scode);
+	else
+		call_send(c, from, &c->t->out);
+}
+
 /* A request on leg from within a call. Takes m. */
 void
 call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
@@ -1099,7 +1120,6 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 	struct call_pending *p;
 	struct sipsan_result res;
 	struct sdprw_info info;
-	const char *why;
 	uint32_t cseq;
 	char branch[CALL_MAX_ID];
 
@@ -1138,19 +1158,13 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 		goto out;
 	}
 	if (m->cseq <= from->remote_cseq && m->method != SIPMSG_CANCEL) {
-		if (m->cseq < from->remote_cseq &&
-		    sipsan_answer(m, 500, from->local_tag, NULL,
-			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
-			&c->t->out, &why) == 0)
-			call_send(c, from, &c->t->out);
+		if (m->cseq < from->remote_cseq)
+			call_answer_req(c, from, m, 500, NULL, false);
 		goto out;
 	}
 	if (m->method == SIPMSG_CANCEL) {
 		p = call_pending_in(from, m->cseq, SIPMSG_INVITE);
-		if (sipsan_answer(m, p != NULL ? 200 : 481, from->local_tag,
-			NULL, from->side == SIPUA_NET ? c->t->cfg.lc : NULL,
-			NULL, 0, &c->t->out, &why) == 0)
-			call_send(c, from, &c->t->out);
+		call_answer_req(c, from, m, p != NULL ? 200 : 481, NULL, false);
 		if (p != NULL && !p->final_sent) {
 			log_info(
 			    "call %llx: canceled", (unsigned long long)c->id);
@@ -1167,10 +1181,7 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 	}
 	from->remote_cseq = m->cseq;
 	if (m->method == SIPMSG_BYE) {
-		if (sipsan_answer(m, 200, from->local_tag, NULL,
-			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
-			&c->t->out, &why) == 0)
-			call_send_response(c, from, m->cseq, m->method, 200);
+		call_answer_req(c, from, m, 200, NULL, true);
 		log_info("call %llx: hung up by the %s side",
 		    (unsigned long long)c->id,
 		    from->side == SIPUA_NET ? "remote" : "local");
@@ -1184,10 +1195,7 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 		goto out;
 	}
 	if (c->state == CALL_ENDING) {
-		if (sipsan_answer(m, 481, from->local_tag, NULL,
-			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
-			&c->t->out, &why) == 0)
-			call_send(c, from, &c->t->out);
+		call_answer_req(c, from, m, 481, NULL, true);
 		goto out;
 	}
 	/* re-INVITE, UPDATE, INFO: relay across as a new request, but
@@ -1196,11 +1204,8 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 	 * offer, 500 otherwise. */
 	if (!call_pending_room(from) ||
 	    (call_is_offer(m) && call_offer_pending(c))) {
-		if (sipsan_answer(m, call_is_offer(m) ? 491 : 500,
-			from->local_tag, NULL,
-			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
-			&c->t->out, &why) == 0)
-			call_send(c, from, &c->t->out);
+		call_answer_req(
+		    c, from, m, call_is_offer(m) ? 491 : 500, NULL, true);
 		goto out;
 	}
 	cseq = ++to->cseq;
@@ -1209,11 +1214,8 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 	if (call_rewrite(c, m, to, cseq, branch, NULL, &info, &res) !=
 	    SIPSAN_OK) {
 		to->cseq--;
-		if (sipsan_answer(m, res.scode >= 400 ? res.scode : 500,
-			from->local_tag, res.scode == 420 ? &res : NULL,
-			from->side == SIPUA_NET ? c->t->cfg.lc : NULL, NULL, 0,
-			&c->t->out, &why) == 0)
-			call_send(c, from, &c->t->out);
+		call_answer_req(c, from, m, res.scode >= 400 ? res.scode : 500,
+		    res.scode == 420 ? &res : NULL, true);
 		goto out;
 	}
 	if (call_send_request(c, to, m->method, cseq) != 0)

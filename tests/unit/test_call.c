@@ -1368,10 +1368,24 @@ test_update_info_in_call(void **state)
 	    "application/dtmf\r\n"));
 	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 200), -1);
 
-	/* The softphone hangs up. */
+	/* The same from the softphone, and its retransmission (UDP): the
+	 * same 415 again, nothing toward the network. */
 	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu4",
 	    sp_port);
-	make_request(msg, sizeof(msg), "BYE", 4, "sip:onionsip@127.0.0.1", me,
+	make_request_body(msg, sizeof(msg), "INFO", 4, "sip:onionsip@127.0.0.1",
+	    me, spto, cid, via, "text/plain", "hello");
+	for (n = 0; n < 2; n++) {
+		sp_send("%s", msg);
+		sp_recv(buf, sizeof(buf));
+		assert_int_equal(status_of(buf), 415);
+		assert_non_null(strstr(buf, "CSeq: 4 INFO\r\n"));
+	}
+	assert_int_equal(recv_sip_stream(net, buf, sizeof(buf), 200), -1);
+
+	/* The softphone hangs up. */
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu5",
+	    sp_port);
+	make_request(msg, sizeof(msg), "BYE", 5, "sip:onionsip@127.0.0.1", me,
 	    spto, cid, via);
 	sp_send("%s", msg);
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
@@ -1381,7 +1395,7 @@ test_update_info_in_call(void **state)
 	assert_int_equal(write(net, msg, n), n);
 	sp_recv(buf, sizeof(buf));
 	assert_int_equal(status_of(buf), 200);
-	assert_non_null(strstr(buf, "CSeq: 4 BYE\r\n"));
+	assert_non_null(strstr(buf, "CSeq: 5 BYE\r\n"));
 	pump(100);
 	close(net);
 }
