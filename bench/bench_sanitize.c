@@ -36,6 +36,7 @@ static const char *const bench_files[] = {
 	"tests/captures/sip/linphonec-invite.sip",
 	"tests/captures/sip/baresip-180.sip",
 	"tests/corpus/rfc3665/3_1-F5-BYE.sip",
+	"fuzz/seeds/sipsan/info-dtmf-relay.sip",
 };
 
 /* Everything one run needs. */
