@@ -720,6 +720,56 @@ def test_dtmf_sip_info(ctx):
     ctx.log("call with DTMF by INFO: %.1f s" % (time.monotonic() - t0))
 
 
+def _tones(phone):
+    """The digits linphonec reported receiving ("Receiving tone D from")."""
+    with phone._cond:
+        return "".join(m.group(1) for m in (
+            re.search(r"Receiving tone (.) from", l) for l in phone.lines)
+            if m)
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=120)
+def test_dtmf_telephone_event_linphonec(ctx):
+    """Telephone-event RTP between two implementations (baresip calls
+    linphonec with use_rfc2833=1, use_info=0): the digits arrive in
+    order each way."""
+    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True,
+                   dtmf="rfc4733")
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_line(r"Media streams established", 15)
+    alice.wait_event("CALL_RTPESTAB", 15)
+    digits = "2*8"
+    _sndcode(alice, digits)
+    try:
+        net.wait_until(lambda: len(_tones(bob)) >= len(digits), 10,
+                       "linphonec's tones")
+    except net.WaitTimeout:
+        pass
+    time.sleep(1)
+    assert _tones(bob) == digits, "alice sent %r, linphonec reported %r" % (
+        digits, _tones(bob))
+    back = "3#"
+    before = _dtmf_seen(alice)
+    for d in back:
+        bob.send_dtmf(d)
+        time.sleep(0.4)
+    got = _wait_dtmf(alice, before, back, 10)
+    assert got == back, "linphonec sent %r, alice's phone reported %r" % (
+        back, got)
+    alice.hangup()
+    bob.wait_line(r"Call \d+ with .* ended", 15)
+    log = alice.log_text()
+    assert "".join(re.findall(RX_RTP_EVENT, log)) == back, \
+        "alice's phone did not get %r as telephone-event RTP" % back
+    assert not re.search(RX_INFO_DTMF, log), "alice's phone got INFO"
+
+
 @needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
 def test_sigterm_ends_calls_with_bye(ctx):
     """SIGTERM to the caller's gateway during a call: both phones get a
