@@ -598,6 +598,178 @@ def test_concurrent_calls_figures(ctx):
         100 * loss)
 
 
+def _dtmf_events(phone):
+    """Every CALL_DTMF_START event a baresip reported."""
+    with phone._cond:
+        return [e for e in phone.events
+                if e.get("type") == "CALL_DTMF_START"]
+
+
+def _dtmf_seen(phone):
+    """The digits of every CALL_DTMF_START event a baresip reported."""
+    return "".join(e.get("param", "?") for e in _dtmf_events(phone))
+
+
+def _arrivals(phone, before, t0):
+    """When each digit after the first len(before) arrived (s after t0)."""
+    return " ".join("%s@%.1f" % (e.get("param"), e["_time"] - t0)
+                    for e in _dtmf_events(phone)[len(before):])
+
+
+def _wait_dtmf(phone, before, want, timeout):
+    """Wait until phone reported len(want) more digits than the `before`
+    it had, then a little longer for strays; return the new digits."""
+    try:
+        net.wait_until(lambda: len(_dtmf_seen(phone)) >= len(before) +
+                       len(want), timeout, "DTMF %r" % want)
+    except net.WaitTimeout:
+        pass
+    time.sleep(1)
+    return _dtmf_seen(phone)[len(before):]
+
+
+def _sndcode(phone, digits):
+    """baresip sends each digit as RFC 4733 telephone-event RTP (menu's
+    sndcode: the digit, then its release)."""
+    for d in digits:
+        r = phone.command("sndcode", d)
+        assert r.get("ok"), "sndcode %r: %r" % (d, r)
+        time.sleep(0.4)
+
+
+# baresip 1.0.0 logs a telephone-event from RTP as "received event" and
+# an INFO as "call: received DTMF".
+RX_RTP_EVENT = r"received event: '(.)' \(end=0\)"
+RX_INFO_DTMF = r"call: received DTMF: '(.)' \(duration=(\d+)\)"
+
+
+@needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
+def test_dtmf_telephone_event(ctx):
+    """DTMF as RFC 4733 telephone-event RTP crosses both gateways and the
+    TURN relays each way: the callee's phone reports exactly the digits
+    sent, in order, from RTP (not INFO)."""
+    alice, bob, a, b = _phones(ctx)
+    t0 = time.monotonic()
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_event("CALL_ESTABLISHED", 10)
+    bob.wait_event("CALL_RTPESTAB", 15)
+    alice.wait_event("CALL_RTPESTAB", 15)
+    for src, dst, digits in ((alice, bob, "1#50"), (bob, alice, "*97")):
+        before = _dtmf_seen(dst)
+        t1 = time.monotonic()
+        _sndcode(src, digits)
+        got = _wait_dtmf(dst, before, digits, 10)
+        assert got == digits, "%s sent %r, %s's phone reported %r" % (
+            src.user, digits, dst.user, got)
+        ctx.log("%s -> %s: %s (digit@seconds after the first sndcode)"
+                % (src.user, dst.user, _arrivals(dst, before, t1)))
+    alice.hangup()
+    bob.wait_event("CALL_CLOSED", 15)
+    for p, digits in ((bob, "1#50"), (alice, "*97")):
+        log = p.log_text()
+        got = "".join(re.findall(RX_RTP_EVENT, log))
+        assert got == digits, "%s's phone got %r as telephone-event " \
+            "RTP, not %r" % (p.user, got, digits)
+        assert not re.search(RX_INFO_DTMF, log), \
+            "%s's phone got DTMF by INFO" % p.user
+    ctx.log("call with DTMF both ways: %.1f s" % (time.monotonic() - t0))
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=120)
+def test_dtmf_sip_info(ctx):
+    """DTMF as SIP INFO (linphonec with use_info=1, use_rfc2833=0) crosses
+    both gateways: Bob's baresip gets an INFO for each digit, exactly the
+    digits sent, in order, with linphonec's Duration."""
+    bob = Baresip(ctx.tmpdir, "bob", tone=TONE_B)
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
+                     proxy=a.proxy + ";transport=tcp", dtmf="info")
+    ctx.start(carol)
+    t0 = time.monotonic()
+    carol.call("sip:bob@%s.onion" % b.onion)
+    bob.wait_event("CALL_ESTABLISHED", 40)
+    carol.wait_line(r"Call \d+ with .* connected", 15)
+    # linphonec 5.1 sends the next INFO of a dialog only ~5 s after the
+    # previous one (the same without a gateway, over UDP or TCP): the
+    # first digit arrives at once, the others together 5 s later.
+    digits = "1#50*"
+    before = _dtmf_seen(bob)
+    t1 = time.monotonic()
+    for d in digits:
+        carol.send_dtmf(d)
+        time.sleep(0.4)
+    got = _wait_dtmf(bob, before, digits, 10)
+    assert got == digits, "linphonec sent %r, Bob's phone reported %r" % (
+        digits, got)
+    ctx.log("carol -> bob by INFO: %s (digit@seconds after the first)"
+            % _arrivals(bob, before, t1))
+    carol.terminate()
+    bob.wait_event("CALL_CLOSED", 15)
+    log = bob.log_text()
+    infos = re.findall(RX_INFO_DTMF, log)
+    assert "".join(s for s, _ in infos) == digits, \
+        "Bob's phone got %r by INFO" % infos
+    # linphonec 5.1 writes Duration=250 (seen without a gateway); the
+    # gateway rebuilds the body from Signal and Duration.
+    assert all(d == "250" for _, d in infos), \
+        "durations changed on the way: %r" % infos
+    assert not re.search(RX_RTP_EVENT, log), \
+        "Bob's phone got telephone-event RTP as well"
+    ctx.log("call with DTMF by INFO: %.1f s" % (time.monotonic() - t0))
+
+
+def _tones(phone):
+    """The digits linphonec reported receiving ("Receiving tone D from")."""
+    with phone._cond:
+        return "".join(m.group(1) for m in (
+            re.search(r"Receiving tone (.) from", l) for l in phone.lines)
+            if m)
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=120)
+def test_dtmf_telephone_event_linphonec(ctx):
+    """Telephone-event RTP between two implementations (baresip calls
+    linphonec with use_rfc2833=1, use_info=0): the digits arrive in
+    order each way."""
+    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True,
+                   dtmf="rfc4733")
+    ctx.start(bob)
+    a, b = _gateways(ctx, bob.uri)
+    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
+                    outbound=a.proxy)
+    ctx.start(alice)
+    alice.dial("sip:bob@%s.onion" % b.onion)
+    alice.wait_event("CALL_ESTABLISHED", 40)
+    bob.wait_line(r"Media streams established", 15)
+    alice.wait_event("CALL_RTPESTAB", 15)
+    digits = "2*8"
+    _sndcode(alice, digits)
+    try:
+        net.wait_until(lambda: len(_tones(bob)) >= len(digits), 10,
+                       "linphonec's tones")
+    except net.WaitTimeout:
+        pass
+    time.sleep(1)
+    assert _tones(bob) == digits, "alice sent %r, linphonec reported %r" % (
+        digits, _tones(bob))
+    back = "3#"
+    before = _dtmf_seen(alice)
+    for d in back:
+        bob.send_dtmf(d)
+        time.sleep(0.4)
+    got = _wait_dtmf(alice, before, back, 10)
+    assert got == back, "linphonec sent %r, alice's phone reported %r" % (
+        back, got)
+    alice.hangup()
+    bob.wait_line(r"Call \d+ with .* ended", 15)
+    log = alice.log_text()
+    assert "".join(re.findall(RX_RTP_EVENT, log)) == back, \
+        "alice's phone did not get %r as telephone-event RTP" % back
+    assert not re.search(RX_INFO_DTMF, log), "alice's phone got INFO"
+
+
 @needs("tornet", "coturn", "baresip", "onionsip", timeout=120)
 def test_sigterm_ends_calls_with_bye(ctx):
     """SIGTERM to the caller's gateway during a call: both phones get a

@@ -13,7 +13,9 @@ received audio recorded with 'record'.
     c.recording_path        # what carol received
 
 proxy="sip:127.0.0.1:5060;transport=tcp" adds an account whose outbound
-proxy is the gateway (register=True sends REGISTER).
+proxy is the gateway (register=True sends REGISTER). dtmf="info" sends
+DTMF as SIP INFO (application/dtmf-relay) only, dtmf="rfc4733" as RTP
+telephone-event only; send_dtmf("12#") types the digits during a call.
 """
 
 import os
@@ -39,7 +41,7 @@ class Linphone:
     def __init__(self, workdir, user, address="127.0.0.1", sip_port=None,
                  rtp_port=None, tone=None, autoanswer=True, proxy=None,
                  register=False, identity=None, ice=False, extra_rc=None,
-                 netns=None, tone_seconds=60):
+                 netns=None, tone_seconds=60, dtmf=None):
         self.user = user
         self.netns = netns
         self.address = address if netns is None else netns.address
@@ -56,6 +58,10 @@ class Linphone:
         self.register = register
         self.identity = identity or "sip:%s@%s" % (user, self.address)
         self.ice = ice
+        if dtmf not in (None, "info", "rfc4733"):
+            raise ValueError("dtmf: None, 'info' or 'rfc4733', not %r"
+                             % (dtmf,))
+        self.dtmf = dtmf
         self.extra_rc = extra_rc or {}
         if isinstance(tone, (int, float)):
             path = os.path.join(self.home, "tone-%d.wav" % tone)
@@ -101,6 +107,10 @@ class Linphone:
                 "reg_expires": 600,
                 "publish": 0}
             rc["sip"]["default_proxy"] = 0
+        if self.dtmf is not None:
+            info = self.dtmf == "info"
+            rc["sip"]["use_info"] = 1 if info else 0
+            rc["sip"]["use_rfc2833"] = 0 if info else 1
         for sec, kv in self.extra_rc.items():
             rc.setdefault(sec, {}).update(kv)
         return rc
@@ -187,6 +197,13 @@ class Linphone:
 
     def call(self, uri):
         self.send("call %s" % uri)
+
+    def send_dtmf(self, digits):
+        """Type DTMF digits (0-9 * #) on linphonec's command line: during
+        a call it sends each with linphone_call_send_dtmf."""
+        if not digits or any(d not in "0123456789*#" for d in digits):
+            raise ValueError("not DTMF digits: %r" % (digits,))
+        self.send(digits)
 
     def answer(self):
         self.send("answer")
