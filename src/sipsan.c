@@ -719,6 +719,24 @@ sipsan_write_optional(struct buf *out, const struct sipmsg *m,
 	sipsan_add_auth(out, m, dir, leg);
 }
 
+/*
+ * The Duration written for d: the one received rounded to the nearest
+ * SIPSAN_DTMF_DURATION_STEP ms, at least one step, one step if none came.
+ * Softphones' own defaults (100, 160, 200, 250 ms) and whether they send
+ * one at all would tell them apart; a key held long stays long.
+ */
+static unsigned long
+sipsan_dtmf_duration(const struct sipsan_dtmf *d)
+{
+	unsigned long steps;
+
+	if (!d->have_duration)
+		return SIPSAN_DTMF_DURATION_STEP;
+	steps = (d->duration + SIPSAN_DTMF_DURATION_STEP / 2) /
+	    SIPSAN_DTMF_DURATION_STEP;
+	return (steps > 0 ? steps : 1) * SIPSAN_DTMF_DURATION_STEP;
+}
+
 /* An INFO's DTMF written anew from its recognised fields; none else. */
 static enum sipsan_verdict
 sipsan_write_info_body(
@@ -734,11 +752,10 @@ sipsan_write_info_body(
 	}
 	if ((sc = sipsan_info_body(m, &d)) != 0)
 		return sipsan_set(res, SIPSAN_REFUSED, sc, "INFO body refused");
-	if (d.relay && d.have_duration)
+	if (d.relay)
 		n = snprintf(body, sizeof(body),
-		    "Signal=%c\r\nDuration=%lu\r\n", d.signal, d.duration);
-	else if (d.relay)
-		n = snprintf(body, sizeof(body), "Signal=%c\r\n", d.signal);
+		    "Signal=%c\r\nDuration=%lu\r\n", d.signal,
+		    sipsan_dtmf_duration(&d));
 	else
 		n = snprintf(body, sizeof(body), "%c", d.signal);
 	buf_printf(out, "Content-Type: %s\r\nContent-Length: %d\r\n\r\n",

@@ -35,9 +35,11 @@
  *   body         sdprw_rewrite() of the SDP; other bodies are refused
  *
  * INFO (RFC 6086, legacy usage) carries DTMF only: an application/dtmf-relay
- * body is written anew as "Signal=<s>\r\n[Duration=<n>\r\n]" from those
- * two fields (other lines dropped; s one of 0-9 * # A-D, n at most
- * SIPSAN_DTMF_MAX_DURATION), an application/dtmf body as the one signal;
+ * body is written anew as "Signal=<s>\r\nDuration=<n>\r\n" from those two
+ * fields (other lines dropped; s one of 0-9 * # A-D; the Duration received,
+ * at most SIPSAN_DTMF_MAX_DURATION, rounded to SIPSAN_DTMF_DURATION_STEP ms,
+ * at least one step, one step when absent: softphones' defaults differ),
+ * an application/dtmf body as the one signal;
  * any other body type is 415, a body without a valid Signal 400. Bodies of
  * responses to INFO are dropped. UPDATE (RFC 3311) bodies are SDP and go
  * through sdprw like those of INVITE.
@@ -71,15 +73,17 @@
 #include "sdprw.h"
 #include "sipmsg.h"
 
-#define SIPSAN_MAX_MSG		 32768 /* bytes of one message written */
-#define SIPSAN_MAX_VIAS		 SIPMSG_MAX_VIAS
-#define SIPSAN_MAX_FORWARDS	 70
-#define SIPSAN_ALLOW		 "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
-#define SIPSAN_ACCEPT		 "application/sdp"
-#define SIPSAN_ACCEPT_INFO	 "application/dtmf-relay, application/dtmf"
-#define SIPSAN_DTMF_MAX_DURATION 60000 /* ms of one DTMF Duration= */
-#define SIPSAN_MAX_UNSUPPORTED	 8     /* option tags listed in a 420 */
-#define SIPSAN_MIN_SOFTWARE	 6 /* shorter User-Agents: leak check only */
+#define SIPSAN_MAX_MSG		  32768 /* bytes of one message written */
+#define SIPSAN_MAX_VIAS		  SIPMSG_MAX_VIAS
+#define SIPSAN_MAX_FORWARDS	  70
+#define SIPSAN_ALLOW		  "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+#define SIPSAN_ACCEPT		  "application/sdp"
+#define SIPSAN_ACCEPT_INFO	  "application/dtmf-relay, application/dtmf"
+#define SIPSAN_DTMF_MAX_DURATION  60000 /* ms of one DTMF Duration= */
+#define SIPSAN_DTMF_DURATION_STEP 250	/* ms: written Durations are multiples \
+					 */
+#define SIPSAN_MAX_UNSUPPORTED	  8	/* option tags listed in a 420 */
+#define SIPSAN_MIN_SOFTWARE	  6 /* shorter User-Agents: leak check only */
 
 enum sipsan_dir {
 	SIPSAN_TO_NETWORK,   /* toward the peer, through Tor: leak-checked */

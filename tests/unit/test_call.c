@@ -1327,7 +1327,7 @@ test_update_info_in_call(void **state)
 	assert_true(strncmp(upd, "INFO sip:bob@" PEER ".onion", 66) == 0);
 	assert_non_null(strstr(upd,
 	    "\r\nContent-Type: application/dtmf-relay\r\nContent-Length: 24"
-	    "\r\n\r\nSignal=5\r\nDuration=160\r\n"));
+	    "\r\n\r\nSignal=5\r\nDuration=250\r\n"));
 	assert_null(strstr(upd, "alice-laptop"));
 	assert_null(strstr(upd, "baresip"));
 	n = make_reply(msg, sizeof(msg), upd, 200, "peertag",

@@ -470,13 +470,19 @@ test_info_dtmf(void **state)
 		{ "application/dtmf-relay",
 		    "Signal=5\r\nDuration=160\r\nX-Id=192.168.1.20\r\n",
 		    "Content-Type: application/dtmf-relay\r\n"
-		    "Content-Length: 24\r\n\r\nSignal=5\r\nDuration=160\r\n" },
+		    "Content-Length: 24\r\n\r\nSignal=5\r\nDuration=250\r\n" },
+		{ "application/dtmf-relay", "Signal=9\r\nDuration=2400\r\n",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 25\r\n\r\nSignal=9\r\nDuration=2500\r\n" },
+		{ "application/dtmf-relay", "Signal=9\r\nDuration=374\r\n",
+		    "Content-Type: application/dtmf-relay\r\n"
+		    "Content-Length: 24\r\n\r\nSignal=9\r\nDuration=250\r\n" },
 		{ "Application/DTMF-Relay; charset=x", "signal = a\nduration=0",
 		    "Content-Type: application/dtmf-relay\r\n"
-		    "Content-Length: 22\r\n\r\nSignal=A\r\nDuration=0\r\n" },
+		    "Content-Length: 24\r\n\r\nSignal=A\r\nDuration=250\r\n" },
 		{ "application/dtmf-relay", "Signal=#",
 		    "Content-Type: application/dtmf-relay\r\n"
-		    "Content-Length: 10\r\n\r\nSignal=#\r\n" },
+		    "Content-Length: 24\r\n\r\nSignal=#\r\nDuration=250\r\n" },
 		{ "application/dtmf", "*\r\n",
 		    "Content-Type: application/dtmf\r\n"
 		    "Content-Length: 1\r\n\r\n*" },
