@@ -80,8 +80,7 @@
 #define SIPSAN_ACCEPT		  "application/sdp"
 #define SIPSAN_ACCEPT_INFO	  "application/dtmf-relay, application/dtmf"
 #define SIPSAN_DTMF_MAX_DURATION  60000 /* ms of one DTMF Duration= */
-#define SIPSAN_DTMF_DURATION_STEP 250	/* ms: written Durations are multiples \
-					 */
+#define SIPSAN_DTMF_DURATION_STEP 250	/* ms, the unit of written Durations */
 #define SIPSAN_MAX_UNSUPPORTED	  8	/* option tags listed in a 420 */
 #define SIPSAN_MIN_SOFTWARE	  6 /* shorter User-Agents: leak check only */
 
