@@ -513,7 +513,17 @@ sipmsg_dname_ok(struct span v)
 	size_t i;
 
 	if (lt == NULL) {
-		/* addr-spec: no headers, no display name (RFC 3261 20.10) */
+		/* addr-spec: no headers, no display name (RFC 3261 20.10),
+		 * so no white space before the parameters either (libre reads
+		 * "a :" folded but not unfolded: what we echo must parse). */
+		const char *semi = span_chr(v, ';');
+
+		d = span_trim_lws((struct span){
+		    v.p, semi != NULL ? (size_t)(semi - v.p) : v.len });
+		for (i = 0; i < d.len; i++)
+			if (d.p[i] == ' ' || d.p[i] == '\t' || d.p[i] == '\r' ||
+			    d.p[i] == '\n')
+				return false;
 		return span_chr(v, '?') == NULL && span_chr(v, '>') == NULL;
 	}
 	d = span_trim_lws((struct span){ v.p, (size_t)(lt - v.p) });
