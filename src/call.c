@@ -1220,6 +1220,9 @@ call_request(struct call *c, struct call_leg *from, struct sipmsg *m)
 	}
 	if (call_send_request(c, to, m->method, cseq) != 0)
 		goto out;
+	log_debug("call %llx: %s from the %s side relayed",
+	    (unsigned long long)c->id, sipmsg_method_str(m->method),
+	    from->side == SIPUA_NET ? "remote" : "local");
 	call_media_info(c, from, &info);
 	if ((p = call_pending_add(from, m)) == NULL)
 		goto out;
