@@ -687,6 +687,7 @@ def test_dtmf_sip_info(ctx):
     carol = Linphone(ctx.tmpdir, "carol", tone=TONE_A, autoanswer=False,
                      proxy=a.proxy + ";transport=tcp", dtmf="info")
     ctx.start(carol)
+    marks = (len(a.text()), len(b.text()))
     t0 = time.monotonic()
     carol.call("sip:bob@%s.onion" % b.onion)
     bob.wait_event("CALL_ESTABLISHED", 40)
@@ -717,6 +718,12 @@ def test_dtmf_sip_info(ctx):
         "durations changed on the way: %r" % infos
     assert not re.search(RX_RTP_EVENT, log), \
         "Bob's phone got telephone-event RTP as well"
+    # Each gateway relayed one INFO per digit, and in the right direction.
+    for gw, mark, side in ((a, marks[0], "local"), (b, marks[1], "remote")):
+        n = len(re.findall(r"INFO from the %s side relayed" % side,
+                           gw.text()[mark:]))
+        assert n == len(digits), "%s's gateway relayed %d INFOs from " \
+            "the %s side, not %d" % (gw.name, n, side, len(digits))
     ctx.log("call with DTMF by INFO: %.1f s" % (time.monotonic() - t0))
 
 
