@@ -102,7 +102,8 @@ static const char *const sdprw_dir_names[] = { "sendrecv", "sendonly",
 
 /* A payload type the policy keeps, as it will be written. */
 struct sdprw_kept {
-	uint8_t pt;
+	uint8_t pt;	  /* the sender's number */
+	uint8_t out_pt;	  /* the number written */
 	size_t rank;	  /* place of its codec in the policy */
 	const char *name; /* our spelling */
 	unsigned long rate;
@@ -127,6 +128,118 @@ sdprw_session_init(
 	memset(sess, 0, sizeof(*sess));
 	sess->sess_id = sess_id;
 	sess->version = version;
+}
+
+/* An empty payload type map. */
+void
+sdprw_ptmap_init(struct sdprw_ptmap *pm)
+{
+	memset(pm->to_net, SDPRW_PT_NONE, sizeof(pm->to_net));
+	memset(pm->to_sp, SDPRW_PT_NONE, sizeof(pm->to_sp));
+}
+
+/*
+ * The network's number for a kept type: its static number (RFC 3551) if
+ * the codec has one at that clock rate, else from a fixed table of
+ * dynamic numbers; SDPRW_PT_NONE for codecs only the policy names.
+ */
+static uint8_t
+sdprw_canonical_pt(const struct sdprw_kept *k)
+{
+	static const struct {
+		const char *name;
+		unsigned long rate;
+		uint8_t pt;
+	} dyn[] = {
+		{ "opus", 48000, 96 },
+		{ "speex", 8000, 97 },
+		{ "speex", 16000, 98 },
+		{ "speex", 32000, 99 },
+		{ "iLBC", 8000, 100 },
+		{ "telephone-event", 8000, 101 },
+		{ "telephone-event", 16000, 102 },
+		{ "telephone-event", 32000, 103 },
+		{ "telephone-event", 48000, 104 },
+		{ "CN", 16000, 105 },
+		{ "CN", 32000, 106 },
+		{ "CN", 48000, 107 },
+		{ "AMR", 8000, 108 },
+		{ "AMR-WB", 16000, 109 },
+		{ "H264", 90000, 110 },
+		{ "VP8", 90000, 111 },
+		{ "VP9", 90000, 112 },
+	};
+	size_t i;
+
+	if (k->codec == NULL)
+		return SDPRW_PT_NONE;
+	for (i = 0; i < sizeof(sdprw_static) / sizeof(sdprw_static[0]); i++)
+		if (strcmp(sdprw_static[i].name, k->name) == 0 &&
+		    sdprw_static[i].rate == k->rate)
+			return sdprw_static[i].pt;
+	for (i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++)
+		if (strcmp(dyn[i].name, k->name) == 0 && dyn[i].rate == k->rate)
+			return dyn[i].pt;
+	return SDPRW_PT_NONE;
+}
+
+/* A dynamic number unused in used[], from the top; SDPRW_PT_NONE if none. */
+static uint8_t
+sdprw_free_pt(const uint8_t used[128])
+{
+	int pt;
+
+	for (pt = 127; pt >= 96; pt--)
+		if (used[pt] == SDPRW_PT_NONE)
+			return (uint8_t)pt;
+	return SDPRW_PT_NONE;
+}
+
+/*
+ * Number the kept types of one m= line through the call's map: a type
+ * seen before keeps its number; a new one toward the network gets its
+ * canonical number (or a free one if that is taken), toward the softphone
+ * the network's own (or a free one). A type that finds no number is not
+ * written.
+ */
+static void
+sdprw_number(struct sdprw_decision *d, struct sdprw_ptmap *pm, bool to_net)
+{
+	uint8_t *fwd = to_net ? pm->to_net : pm->to_sp;
+	uint8_t *back = to_net ? pm->to_sp : pm->to_net;
+	size_t i, n = 0;
+	uint8_t in, out;
+
+	for (i = 0; i < d->nkept; i++) {
+		in = d->kept[i].pt & 0x7f;
+		if ((out = fwd[in]) == SDPRW_PT_NONE) {
+			out = to_net ? sdprw_canonical_pt(&d->kept[i]) : in;
+			if (out == SDPRW_PT_NONE || back[out] != SDPRW_PT_NONE)
+				out = sdprw_free_pt(back);
+			if (out == SDPRW_PT_NONE)
+				continue;
+			fwd[in] = out;
+			back[out] = in;
+		}
+		d->kept[i].out_pt = out;
+		d->kept[n++] = d->kept[i];
+	}
+	d->nkept = n;
+	if (n == 0)
+		d->usable = false;
+	/* Within a codec, by number too: the sender's order is its own. */
+	for (i = 1; i < d->nkept; i++) {
+		struct sdprw_kept k = d->kept[i];
+		size_t j;
+
+		for (j = i; j > 0 &&
+		     (d->kept[j - 1].rank > k.rank ||
+			 (d->kept[j - 1].rank == k.rank &&
+			     d->kept[j - 1].out_pt > k.out_pt));
+		     j--)
+			d->kept[j] = d->kept[j - 1];
+		d->kept[j] = k;
+	}
 }
 
 /* The known codec of a name, or NULL. */
@@ -193,6 +306,7 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 	if ((allowed = sdprw_policy_find(pol, name, &k->rank)) == NULL)
 		return false;
 	k->pt = e->pt;
+	k->out_pt = e->pt;
 	k->in = e;
 	k->rate = rate;
 	if ((c = sdprw_codec_find(name)) == NULL) {
@@ -422,7 +536,7 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 			if (!k->codec->bare || !sdprw_fmtp_value_ok(kv) ||
 			    n > 0)
 				continue;
-			num = k->pt;
+			num = k->out_pt;
 			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
 			buf_addspan(b, kv);
 			n++;
@@ -440,7 +554,7 @@ sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
 		if (i == 8 || k->codec->keys[i] == NULL ||
 		    !sdprw_fmtp_value_ok(val) || k->codec->bare)
 			continue;
-		num = k->pt;
+		num = k->out_pt;
 		if (n++ == 0)
 			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
 		else
@@ -500,12 +614,12 @@ sdprw_write_media(struct buf *b, const struct sdprw_policy *pol,
 	num[0] = o->port;
 	SDPRW_PUT(b, num, "m=", m->type_name, " ", NULL, " ", proto);
 	for (i = 0; i < d->nkept; i++) {
-		num[0] = d->kept[i].pt;
+		num[0] = d->kept[i].out_pt;
 		SDPRW_PUT(b, num, " ", NULL);
 	}
 	buf_addstr(b, "\r\n");
 	for (i = 0; i < d->nkept; i++) {
-		num[0] = d->kept[i].pt;
+		num[0] = d->kept[i].out_pt;
 		num[1] = d->kept[i].rate;
 		num[2] = d->kept[i].channels;
 		SDPRW_PUT(
@@ -624,9 +738,14 @@ sdprw_rewrite(const char *in, size_t len, const struct sdprw_policy *pol,
 	sdprw_write_origin(out, sess->sess_id, version, target->addr);
 	hdr = out->len;
 	SDPRW_PUT(out, NULL, "s=-\r\nc=IN IP4 ", target->addr, "\r\nt=0 0\r\n");
-	for (i = 0; i < p.nmedia; i++)
+	for (i = 0; i < p.nmedia; i++) {
+		if (target->media[i].ptmap != NULL && d[i].usable &&
+		    target->media[i].port != 0)
+			sdprw_number(
+			    &d[i], target->media[i].ptmap, target->to_network);
 		sdprw_write_media(
 		    out, pol, &p.m[i], &d[i], target, &target->media[i]);
+	}
 	if (out->overflow)
 		goto toobig;
 	h = sdprw_hash(out->data + hdr, out->len - hdr);

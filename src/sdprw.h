@@ -81,19 +81,43 @@ enum sdprw_direction {
 	SDPRW_INACTIVE,
 };
 
+#define SDPRW_PT_NONE 0xff /* no mapping for this payload type */
+
+/*
+ * The payload type numbers of one m= line of one call, the softphone's
+ * and the network's (RTP carries them, so the media path needs this map
+ * too). Each softphone numbers its dynamic types its own way (linphone:
+ * opus 96, telephone-event 99-101; baresip: 101), which would tell the
+ * peer which software calls. Toward the network each type is numbered
+ * from a fixed table by codec and clock rate (static types keep their RFC
+ * 3551 number); toward the softphone the network's numbers are kept where
+ * the softphone has not used them. An answer keeps the numbers of its
+ * offer either way. Entries are added as bodies are written and never
+ * change within a call.
+ */
+struct sdprw_ptmap {
+	uint8_t to_net[128]; /* softphone's number -> network's */
+	uint8_t to_sp[128];  /* network's number -> softphone's */
+};
+
 /* What the output side of one m= line looks like; from the caller. */
 struct sdprw_out_media {
 	uint16_t port;	    /* 0: refuse (port 0, no attributes) */
 	const char *proto;  /* NULL: "RTP/AVP"; "RTP/SAVP" with crypto */
 	const char *crypto; /* NULL, or one a=crypto value to write */
 	bool rtcp_mux;	    /* a=rtcp-mux, a=rtcp:<port> (one TURN port) */
+	struct sdprw_ptmap *ptmap; /* NULL: numbers written as received */
 };
 
 /* Where the rewritten body points. */
 struct sdprw_target {
 	const char *addr; /* IPv4 literal: c=, o= and a=rtcp carry only this */
 	struct sdprw_out_media media[SDPRW_MAX_MEDIA];
+	bool to_network; /* the body goes to the network (ptmap's way) */
 };
+
+/* An empty map: no payload type numbered yet. */
+void sdprw_ptmap_init(struct sdprw_ptmap *pm);
 
 /* What the input said about one m= line; for the media layer. */
 struct sdprw_media {

@@ -813,6 +813,166 @@ test_captures(void **state)
 	leakcheck_free(lc);
 }
 
+/* Fail with the body unless out holds the text s. */
+static void
+must_have(const struct buf *out, const char *s)
+{
+	if (!has(out, s))
+		fail_msg("no \"%s\" in:\n%s", s, out->data ? out->data : "");
+}
+
+/* Two softphones' numbering of the same codecs. */
+static const char numbered_a[] =
+    "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+    "t=0 0\r\nm=audio 7078 RTP/AVP 120 0 8 110 99\r\n"
+    "a=rtpmap:120 opus/48000/2\r\na=fmtp:120 useinbandfec=1\r\n"
+    "a=rtpmap:110 telephone-event/8000\r\na=fmtp:110 0-15\r\n"
+    "a=rtpmap:99 telephone-event/48000\r\n";
+static const char numbered_b[] =
+    "v=0\r\no=b 7 7 IN IP4 127.0.0.1\r\ns=Talk\r\nc=IN IP4 127.0.0.1\r\n"
+    "t=0 0\r\nm=audio 9000 RTP/AVP 96 0 8 100 101\r\n"
+    "a=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\n"
+    "a=rtpmap:100 telephone-event/48000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
+
+/*
+ * Payload type numbers toward the network are the codec's, not the
+ * softphone's; the answer comes back in the softphone's numbers, and the
+ * map holds both ways for RTP.
+ */
+static void
+test_ptmap(void **state)
+{
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	struct sdprw_ptmap pm, pm2;
+	struct buf out, first;
+	const char *reason;
+	static const char answer[] =
+	    "v=0\r\no=- 5 5 IN IP4 198.51.100.9\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.9\r\nt=0 0\r\nm=audio 6000 RTP/AVP 96 101\r\n"
+	    "a=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n"
+	    "a=fmtp:101 0-15\r\n";
+
+	(void)state;
+	sdprw_session_init(&sess, 1, 1);
+	target_init(&t, true);
+	sdprw_ptmap_init(&pm);
+	t.media[0].ptmap = &pm;
+	t.to_network = true;
+	assert_int_equal(
+	    rewrite(numbered_a, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 96 0 8 101 104\r\n");
+	assert_true(has(&out,
+	    "a=rtpmap:96 opus/48000/2\r\n"
+	    "a=fmtp:96 useinbandfec=1\r\n"));
+	assert_true(has(&out,
+	    "a=rtpmap:101 telephone-event/8000\r\n"
+	    "a=fmtp:101 0-15\r\n"));
+	must_have(&out, "a=rtpmap:104 telephone-event/48000\r\n");
+	assert_false(has(&out, "120"));
+	assert_false(has(&out, "110"));
+	assert_int_equal(pm.to_net[120], 96);
+	assert_int_equal(pm.to_net[110], 101);
+	assert_int_equal(pm.to_net[99], 104);
+	assert_int_equal(pm.to_net[0], 0);
+	assert_int_equal(pm.to_sp[96], 120);
+	assert_int_equal(pm.to_net[97], SDPRW_PT_NONE);
+	/* The other softphone's offer reads the same, o= aside. */
+	first = out;
+	memset(&out, 0, sizeof(out));
+	sdprw_session_init(&sess, 1, 1);
+	sdprw_ptmap_init(&pm2);
+	t.media[0].ptmap = &pm2;
+	assert_int_equal(
+	    rewrite(numbered_b, &sess, &t, &out, NULL, &reason), 0);
+	assert_string_equal(strstr(first.data, "m="), strstr(out.data, "m="));
+	buf_free(&first);
+	buf_free(&out);
+	/* The peer's answer goes back to softphone a in its own numbers. */
+	t.media[0].ptmap = &pm;
+	t.to_network = false;
+	t.addr = "127.0.0.1";
+	assert_int_equal(rewrite(answer, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 120 110\r\n");
+	must_have(&out, "a=rtpmap:120 opus/48000/2\r\n");
+	must_have(&out, "a=fmtp:110 0-15\r\n");
+	buf_free(&out);
+}
+
+/*
+ * An offer from the network keeps its numbers toward the softphone unless
+ * the softphone already uses one for another codec.
+ */
+static void
+test_ptmap_incoming(void **state)
+{
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	struct sdprw_ptmap pm;
+	struct buf out;
+	const char *reason;
+	static const char offer[] =
+	    "v=0\r\no=- 5 5 IN IP4 198.51.100.9\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.9\r\nt=0 0\r\nm=audio 6000 RTP/AVP 96 0 "
+	    "101\r\n"
+	    "a=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n";
+	static const char sp_answer[] =
+	    "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 7078 RTP/AVP 0 101\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char sp_reoffer[] =
+	    "v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 7078 RTP/AVP 0 101 96 102\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\n"
+	    "a=rtpmap:96 opus/48000/2\r\n"
+	    "a=rtpmap:102 telephone-event/48000\r\n";
+	static const char sp_offer_odd[] =
+	    "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 7078 RTP/AVP 104 0\r\n"
+	    "a=rtpmap:104 opus/48000/2\r\n";
+	static const char net_reoffer[] =
+	    "v=0\r\no=- 5 6 IN IP4 198.51.100.9\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.9\r\nt=0 0\r\nm=audio 6000 RTP/AVP 96 104\r\n"
+	    "a=rtpmap:96 opus/48000/2\r\na=rtpmap:104 "
+	    "telephone-event/48000\r\n";
+
+	(void)state;
+	sdprw_session_init(&sess, 1, 1);
+	target_init(&t, false);
+	t.addr = "127.0.0.1";
+	sdprw_ptmap_init(&pm);
+	t.media[0].ptmap = &pm;
+	assert_int_equal(rewrite(offer, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 96 0 101\r\n");
+	buf_free(&out);
+	t.addr = RELAY;
+	t.to_network = true;
+	assert_int_equal(rewrite(sp_answer, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 0 101\r\n");
+	buf_free(&out);
+	/* A re-offer in the numbers it was given, and one new type. */
+	assert_int_equal(
+	    rewrite(sp_reoffer, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 96 0 101 104\r\n");
+	assert_int_equal(pm.to_net[102], 104);
+	assert_int_equal(pm.to_sp[104], 102);
+	buf_free(&out);
+	/* A number the softphone uses for another codec is not reused. */
+	sdprw_ptmap_init(&pm);
+	assert_int_equal(
+	    rewrite(sp_offer_odd, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 96 0\r\n");
+	buf_free(&out);
+	t.addr = "127.0.0.1";
+	t.to_network = false;
+	assert_int_equal(
+	    rewrite(net_reoffer, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out, "m=audio 40000 RTP/AVP 104 127\r\n");
+	must_have(&out, "a=rtpmap:127 telephone-event/48000\r\n");
+	buf_free(&out);
+}
+
 /* The session starts with the caller's identifiers. */
 static void
 test_session_init(void **state)
@@ -831,6 +991,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session_init),
+		cmocka_unit_test(test_ptmap),
+		cmocka_unit_test(test_ptmap_incoming),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_rtcp_and_crypto),
 		cmocka_unit_test(test_crypto_choice),
