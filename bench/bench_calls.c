@@ -125,6 +125,12 @@ media_set_direction(struct media *m, enum media_dir dir)
 {
 }
 
+/* Stand-in for media_set_ptmap() (see the top of this file). */
+void
+media_set_ptmap(struct media *m, const uint8_t *to_net, const uint8_t *to_sp)
+{
+}
+
 /* Stand-in for media_get_stats() (see the top of this file). */
 void
 media_get_stats(const struct media *m, struct media_stats *st)

@@ -324,6 +324,8 @@ call_sanleg(struct call *c, struct call_leg *leg, struct sipsan_leg *sl,
 	sl->via_port = leg->via_port;
 	sl->sdp_policy = &t->policy;
 	sl->sdp_session = &leg->sdp;
+	tgt->media[0].ptmap = &c->ptmap;
+	tgt->to_network = leg->side == SIPUA_NET;
 	*nallowed = 0;
 	if (leg->side == SIPUA_NET) {
 		sl->lc = t->cfg.lc;
@@ -653,7 +655,8 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		media_get_stats(c->media, &ms);
 		log_info("call %llx: media: softphone->peer rtp %llu/%llu, "
 			 "peer->softphone rtp %llu/%llu, dropped foreign %llu "
-			 "garbage %llu srtp %llu queue %llu delay %llu; "
+			 "garbage %llu payload-type %llu srtp %llu queue %llu "
+			 "delay %llu; "
 			 "rtcp to peer %llu, from peer %llu, rtt %u ms "
 			 "(%llu samples)",
 		    (unsigned long long)c->id,
@@ -663,6 +666,7 @@ call_reap_cb(evutil_socket_t fd, short ev, void *arg)
 		    (unsigned long long)ms.rtp_to_softphone,
 		    (unsigned long long)ms.drop_foreign,
 		    (unsigned long long)ms.drop_garbage,
+		    (unsigned long long)ms.drop_pt,
 		    (unsigned long long)ms.drop_srtp,
 		    (unsigned long long)ms.drop_queue,
 		    (unsigned long long)ms.drop_delay,
@@ -865,6 +869,8 @@ call_media_info(
 {
 	if (info->nmedia == 0)
 		return;
+	if (c->media != NULL)
+		media_set_ptmap(c->media, c->ptmap.to_net, c->ptmap.to_sp);
 	if (from->side == SIPUA_NET) {
 		c->peer_info = *info;
 		c->have_peer_info = true;
@@ -1262,6 +1268,7 @@ call_new(struct call_table *t, bool outgoing)
 	c->a.sdp.version = csprng_uniform(1U << 16);
 	c->b.sdp.sess_id = csprng_u64() >> 2;
 	c->b.sdp.version = csprng_uniform(1U << 16);
+	sdprw_ptmap_init(&c->ptmap);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	c->timer = evtimer_new(t->base, call_timer_cb, c);
 	c->reaper = event_new(t->base, -1, 0, call_reap_cb, c);

@@ -109,6 +109,7 @@ struct call {
 	char net_host[80];
 	char relay[MEDIA_ADDR_MAX];
 	uint16_t relay_port;
+	struct sdprw_ptmap ptmap;	 /* payload type numbers, both legs */
 	struct sdprw_info peer_info;	 /* the peer's last SDP */
 	struct sdprw_media peer_applied; /* what media_set_peer() got */
 	struct sdprw_media sp_applied;	 /* what media_set_softphone() got */

@@ -48,6 +48,8 @@ struct media {
 	char crypto[SRTPCTX_CRYPTO_MAX];
 
 	struct rtprw rw;
+	bool have_ptmap;
+	uint8_t pt_to_net[128], pt_to_sp[128];
 	struct delayctl dc;
 	enum media_dir dir;
 	struct media_stats st;
@@ -149,6 +151,10 @@ media_rtp_out(struct media *m, uint8_t *p, size_t len)
 		return;
 	}
 	m->st.rtp_from_softphone++;
+	if (m->have_ptmap && rtprw_map_pt(m->pt_to_net, p, (size_t)n) < 0) {
+		m->st.drop_pt++;
+		return;
+	}
 	now = turnclient_now_us();
 	if (delayctl_should_shed(
 		&m->dc, turnclient_queue_age_us(m->tc, now), now)) {
@@ -314,6 +320,10 @@ media_from_peer(uint16_t channel, const uint8_t *data, size_t len, void *arg)
 		return;
 	}
 	m->st.rtp_from_peer++;
+	if (m->have_ptmap && rtprw_map_pt(m->pt_to_sp, p, (size_t)n) < 0) {
+		m->st.drop_pt++;
+		return;
+	}
 	if (m->dir == MEDIA_DIR_SENDONLY || m->dir == MEDIA_DIR_INACTIVE ||
 	    !m->have_sp) {
 		m->st.drop_direction++;
@@ -322,6 +332,15 @@ media_from_peer(uint16_t channel, const uint8_t *data, size_t len, void *arg)
 	if (sendto(m->fd_rtp, p, (size_t)n, 0, (struct sockaddr *)&m->sp_rtp,
 		sizeof(m->sp_rtp)) > 0)
 		m->st.rtp_to_softphone++;
+}
+
+/* The call's payload type numbers, both ways. */
+void
+media_set_ptmap(struct media *m, const uint8_t *to_net, const uint8_t *to_sp)
+{
+	memcpy(m->pt_to_net, to_net, sizeof(m->pt_to_net));
+	memcpy(m->pt_to_sp, to_sp, sizeof(m->pt_to_sp));
+	m->have_ptmap = true;
 }
 
 /* A new call's media. */

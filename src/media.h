@@ -85,6 +85,7 @@ struct media_stats {
 	uint64_t drop_delay;	      /* shed: round trip over MediaMaxDelay */
 	uint64_t drop_direction;      /* discarded by hold */
 	uint64_t drop_srtp;	      /* failed SRTP authentication/replay */
+	uint64_t drop_pt;	 /* RTP with a payload type not in the SDP */
 	uint32_t rtt_ms;	 /* last measured media round trip, 0: none */
 	uint64_t turn_refreshes; /* allocation refreshes answered */
 	uint64_t rtt_samples;	 /* round trips measured from RTCP */
@@ -154,6 +155,15 @@ int media_set_peer(struct media *m, const char *addr, uint16_t rtp_port,
 
 /* Hold and resume: what we still send and accept (default SENDRECV). */
 void media_set_direction(struct media *m, enum media_dir dir);
+
+/*
+ * The call's payload type numbers (sdprw_ptmap: 128 entries each way,
+ * 0xff for none): RTP toward the peer is renumbered through to_net, RTP
+ * toward the softphone through to_sp, and a type without an entry is
+ * dropped. Until the first call, numbers pass unchanged.
+ */
+void
+media_set_ptmap(struct media *m, const uint8_t *to_net, const uint8_t *to_sp);
 
 /* Copy the call's counters. */
 void media_get_stats(const struct media *m, struct media_stats *st);

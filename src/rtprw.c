@@ -159,3 +159,15 @@ rtprw_ssrc_back(const struct rtprw *rw, uint32_t ssrc)
 		return rw->ssrc_local;
 	return ssrc;
 }
+
+/* Renumber the payload type; -1 if the map has no entry for it. */
+int
+rtprw_map_pt(const uint8_t *map, uint8_t *p, size_t len)
+{
+	uint8_t pt;
+
+	if (len < RTPRW_HDR || (pt = map[p[1] & 0x7f]) > 127)
+		return -1;
+	p[1] = (uint8_t)((p[1] & 0x80) | pt);
+	return 0;
+}

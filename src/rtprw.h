@@ -67,6 +67,13 @@ int rtprw_out(struct rtprw *rw, uint8_t *p, size_t len, const char **why);
  */
 int rtprw_in(uint8_t *p, size_t len, const char **why);
 
+/*
+ * Renumber an RTP packet's payload type through map (128 entries, 0xff:
+ * not in the SDP), keeping the marker bit. -1 if the type has no entry:
+ * the packet is not one the SDP allowed. len is at least RTPRW_HDR.
+ */
+int rtprw_map_pt(const uint8_t *map, uint8_t *p, size_t len);
+
 /* Map the network's view of our stream back to the softphone's. */
 uint32_t rtprw_ssrc_back(const struct rtprw *rw, uint32_t ssrc);
 

@@ -353,6 +353,7 @@ sanitize_run(struct sanitize *s)
 	struct sdprw_session sess;
 	struct sdprw_target target;
 	const char *allowed[1] = { s->relay_ip };
+	struct sdprw_ptmap ptmap[SDPRW_MAX_MEDIA];
 	struct buf out;
 	size_t i;
 	int status;
@@ -368,10 +369,14 @@ sanitize_run(struct sanitize *s)
 	sess.version = csprng_u32();
 	memset(&target, 0, sizeof(target));
 	target.addr = s->to_network ? s->relay_ip : "127.0.0.1";
+	/* As the daemon: payload types numbered as a new call's first SDP. */
+	target.to_network = s->to_network;
 	for (i = 0; i < SDPRW_MAX_MEDIA; i++) {
 		target.media[i].port = (uint16_t)(s->relay_port + 2 * i);
 		/* As the daemon: one TURN port carries RTP and RTCP. */
 		target.media[i].rtcp_mux = s->to_network;
+		sdprw_ptmap_init(&ptmap[i]);
+		target.media[i].ptmap = &ptmap[i];
 	}
 	leg.sdp_policy = &pol;
 	leg.sdp_session = &sess;

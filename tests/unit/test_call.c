@@ -38,7 +38,8 @@ struct media {
 };
 
 static int media_objects;
-static int media_dir_last = -1; /* the last media_set_direction() */
+static int media_dir_last = -1;	     /* the last media_set_direction() */
+static uint8_t media_pt_to_net[128]; /* the last media_set_ptmap() */
 
 /* Report READY. */
 static void
@@ -131,6 +132,13 @@ void
 media_set_direction(struct media *m, enum media_dir dir)
 {
 	media_dir_last = (int)dir;
+}
+
+/* Stand-in for media_set_ptmap() (see the top of this file). */
+void
+media_set_ptmap(struct media *m, const uint8_t *to_net, const uint8_t *to_sp)
+{
+	memcpy(media_pt_to_net, to_net, sizeof(media_pt_to_net));
 }
 
 /* Stand-in for media_get_stats() (see the top of this file). */
@@ -290,10 +298,11 @@ sp_recv(char *buf, size_t len)
 	while (status_of(buf) == 100);
 }
 
-#define SDP_SP                                                      \
-	"v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=Talk\r\n"         \
-	"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n" \
-	"a=rtpmap:0 PCMU/8000\r\na=tool:baresip 1.0.0\r\n"
+#define SDP_SP                                                          \
+	"v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=Talk\r\n"             \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0 110\r\n" \
+	"a=rtpmap:0 PCMU/8000\r\na=rtpmap:110 telephone-event/8000\r\n" \
+	"a=tool:baresip 1.0.0\r\n"
 #define SDP_PEER                                                         \
 	"v=0\r\no=- 5 5 IN IP4 198.51.100.9\r\ns=-\r\n"                  \
 	"c=IN IP4 198.51.100.9\r\nt=0 0\r\nm=audio 60000 RTP/SAVP 0\r\n" \
@@ -525,6 +534,10 @@ test_outgoing_call(void **state)
 	assert_non_null(strstr(buf, "c=IN IP4 " RELAY));
 	assert_non_null(strstr(buf, "RTP/SAVP"));
 	assert_non_null(strstr(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80"));
+	/* telephone-event as the softphone numbered it (110) would tell. */
+	assert_non_null(strstr(buf, "m=audio 50000 RTP/SAVP 0 101\r\n"));
+	assert_int_equal(media_pt_to_net[110], 101);
+	assert_int_equal(media_pt_to_net[0], 0);
 	header(buf, "From", from, sizeof(from));
 	assert_non_null(strstr(from, "sip:user@" ONION ".onion"));
 	header(buf, "To", to, sizeof(to));

@@ -119,6 +119,27 @@ test_in_keeps_payload(void **state)
 	assert_int_equal(p[3], 7);
 }
 
+/* Payload types renumbered through a map, the marker kept; unknown: -1. */
+static void
+test_map_pt(void **state)
+{
+	uint8_t map[128], p[RTPRW_HDR] = { 0x80, 0x80 | 110, 0, 1 };
+
+	(void)state;
+	memset(map, 0xff, sizeof(map));
+	map[110] = 101;
+	map[0] = 0;
+	assert_int_equal(rtprw_map_pt(map, p, sizeof(p)), 0);
+	assert_int_equal(p[1], 0x80 | 101);
+	p[1] = 0;
+	assert_int_equal(rtprw_map_pt(map, p, sizeof(p)), 0);
+	assert_int_equal(p[1], 0);
+	p[1] = 96;
+	assert_int_equal(rtprw_map_pt(map, p, sizeof(p)), -1);
+	assert_int_equal(p[1], 96);
+	assert_int_equal(rtprw_map_pt(map, p, RTPRW_HDR - 1), -1);
+}
+
 int
 main(void)
 {
@@ -129,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_reject_garbage),
 		cmocka_unit_test(test_classify_rtcp),
 		cmocka_unit_test(test_in_keeps_payload),
+		cmocka_unit_test(test_map_pt),
 	};
 
 	return cmocka_run_group_tests_name("rtprw", tests, NULL, NULL);
