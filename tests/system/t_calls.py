@@ -287,6 +287,14 @@ def test_baresip_calls_linphonec(ctx):
         got_b.dominant, got_b.power)
 
 
+# The network's payload type numbers (src/sdprw.c, sdprw_canonical_pt).
+FIXED_PT = {("PCMU", 8000): 0, ("PCMA", 8000): 8, ("G722", 8000): 9,
+            ("opus", 48000): 96, ("telephone-event", 8000): 101,
+            ("telephone-event", 16000): 102,
+            ("telephone-event", 32000): 103,
+            ("telephone-event", 48000): 104}
+
+
 class SpyPhone:
     """Bob's softphone as a UDP socket that keeps every byte it gets:
     answers INVITE with 200 and an SDP of its own, receives RTP/RTCP,
@@ -395,6 +403,18 @@ def test_callee_receives_nothing_of_caller(ctx):
     assert not found, "Bob's phone received %r" % found
     rtp = [p for p in spy.received if p[:1] in (b"\x80", b"\x81", b"\xa0")]
     assert len(rtp) > 20, "too little media reached Bob: %d" % len(rtp)
+    # Payload types as linphonec numbered them would name the software:
+    # every one Bob's phone is offered is the codec's fixed number.
+    invite = next(d for d in spy.received if d.startswith(b"INVITE "))
+    rtpmaps = re.findall(rb"a=rtpmap:(\d+) ([^/\r]+)/(\d+)", invite)
+    assert rtpmaps, "no rtpmap in Bob's INVITE"
+    for pt, name, rate in rtpmaps:
+        want = FIXED_PT.get((name.decode(), int(rate)))
+        assert want == int(pt), "Bob's phone was offered %s/%s as %s, " \
+            "not %s" % (name.decode(), rate.decode(), pt.decode(), want)
+    pts = sorted({p[1] & 0x7f for p in rtp if not 192 <= p[1] <= 223})
+    assert pts == [0], "RTP reached Bob with payload types %r, not only " \
+        "the answered PCMU" % pts
     ctx.log("Bob's phone got %d packets, %d bytes; searched for %d needles"
             % (len(spy.received), len(blob), len(needles)))
 
