@@ -29,7 +29,7 @@ struct sdprw_codec {
 	unsigned long rates[4]; /* allowed clock rates; { 0 }: any */
 	unsigned long channels; /* written channel count, 0: none */
 	bool aux;		/* no voice on its own (DTMF, comfort noise) */
-	bool bare;		/* fmtp may be a bare value ("0-16") */
+	bool bare;		/* fmtp written as the fixed "0-15" */
 	const char *keys[8];	/* fmtp parameters kept */
 };
 
@@ -510,51 +510,58 @@ sdprw_fmtp_value_ok(struct span v)
 	return true;
 }
 
-/*
- * Write the whitelisted fmtp parameters of one kept type: key=value pairs
- * whose key the codec table names (in our spelling), or the bare value of
- * telephone-event. Nothing is written if nothing survives.
- */
-static void
-sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
+/* The value of parameter key in an fmtp list ("a=1;b=2"); first one wins. */
+static bool
+sdprw_fmtp_find(struct span f, const char *key, struct span *val)
 {
-	struct span f, kv, key, val;
+	struct span kv, k;
 	const char *semi, *eq;
-	size_t i, n = 0;
-	uint64_t num;
 
-	if (k->codec == NULL || !k->in->has_fmtp)
-		return;
-	for (f = k->in->fmtp; f.len > 0;) {
+	while (f.len > 0) {
 		semi = span_chr(f, ';');
 		kv.p = f.p;
 		kv.len = semi ? (size_t)(semi - f.p) : f.len;
 		f.p += kv.len + (semi ? 1 : 0);
 		f.len -= kv.len + (semi ? 1 : 0);
 		kv = span_trim(kv);
-		if ((eq = span_chr(kv, '=')) == NULL) {
-			if (!k->codec->bare || !sdprw_fmtp_value_ok(kv) ||
-			    n > 0)
-				continue;
-			num = k->out_pt;
-			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
-			buf_addspan(b, kv);
-			n++;
+		if ((eq = span_chr(kv, '=')) == NULL)
 			continue;
-		}
-		key.p = kv.p;
-		key.len = (size_t)(eq - kv.p);
-		key = span_trim(key);
-		val.p = eq + 1;
-		val.len = (size_t)(kv.p + kv.len - val.p);
-		val = span_trim(val);
-		for (i = 0; i < 8 && k->codec->keys[i] != NULL; i++)
-			if (span_eq_str_nocase(key, k->codec->keys[i]))
-				break;
-		if (i == 8 || k->codec->keys[i] == NULL ||
-		    !sdprw_fmtp_value_ok(val) || k->codec->bare)
+		k = span_trim((struct span){ kv.p, (size_t)(eq - kv.p) });
+		if (!span_eq_str_nocase(k, key))
 			continue;
-		num = k->out_pt;
+		*val = span_trim(
+		    (struct span){ eq + 1, (size_t)(kv.p + kv.len - eq - 1) });
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Write the fmtp line of one kept type: the parameters the codec table
+ * names, in the table's order and spelling, with values that pass
+ * sdprw_fmtp_value_ok(); nothing if none survives. telephone-event always
+ * gets "0-15" (RFC 4733's default set): the lists softphones write (0-15,
+ * 0-16, none) tell them apart.
+ */
+static void
+sdprw_write_fmtp(struct buf *b, const struct sdprw_kept *k)
+{
+	uint64_t num = k->out_pt;
+	struct span val;
+	size_t i, n = 0;
+
+	if (k->codec == NULL)
+		return;
+	if (k->codec->bare) {
+		SDPRW_PUT(b, &num, "a=fmtp:", NULL, " 0-15\r\n");
+		return;
+	}
+	if (!k->in->has_fmtp)
+		return;
+	for (i = 0; i < 8 && k->codec->keys[i] != NULL; i++) {
+		if (!sdprw_fmtp_find(k->in->fmtp, k->codec->keys[i], &val) ||
+		    !sdprw_fmtp_value_ok(val))
+			continue;
 		if (n++ == 0)
 			SDPRW_PUT(b, &num, "a=fmtp:", NULL, " ");
 		else

@@ -973,6 +973,36 @@ test_ptmap_incoming(void **state)
 	buf_free(&out);
 }
 
+/* fmtp in the table's order and spelling; telephone-event always 0-15. */
+static void
+test_fmtp_normal(void **state)
+{
+	struct sdprw_session sess;
+	struct sdprw_target t;
+	struct buf out;
+	const char *reason;
+	static const char in[] =
+	    "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 7078 RTP/AVP 96 101 102\r\n"
+	    "a=rtpmap:96 opus/48000/2\r\n"
+	    "a=fmtp:96 MaxAverageBitrate=24000; useinbandfec=1;"
+	    "maxplaybackrate=16000;useinbandfec=0\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+	    "a=rtpmap:102 telephone-event/48000\r\n";
+
+	(void)state;
+	sdprw_session_init(&sess, 1, 1);
+	target_init(&t, true);
+	assert_int_equal(rewrite(in, &sess, &t, &out, NULL, &reason), 0);
+	must_have(&out,
+	    "a=fmtp:96 maxplaybackrate=16000;useinbandfec=1;"
+	    "maxaveragebitrate=24000\r\n");
+	must_have(&out, "a=fmtp:101 0-15\r\n");
+	must_have(&out, "a=fmtp:102 0-15\r\n");
+	assert_false(has(&out, "0-16"));
+	buf_free(&out);
+}
+
 /* The session starts with the caller's identifiers. */
 static void
 test_session_init(void **state)
@@ -993,6 +1023,7 @@ main(void)
 		cmocka_unit_test(test_session_init),
 		cmocka_unit_test(test_ptmap),
 		cmocka_unit_test(test_ptmap_incoming),
+		cmocka_unit_test(test_fmtp_normal),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_rtcp_and_crypto),
 		cmocka_unit_test(test_crypto_choice),
