@@ -483,6 +483,19 @@ sipmsg_copy_uri(struct sipmsg_ctx *c, struct sipmsg_uri *u,
     const struct pl *raw, const struct uri *lu)
 {
 	u->raw = sipmsg_span(c, raw);
+	if (memchr(u->raw.p, '\r', u->raw.len) != NULL ||
+	    memchr(u->raw.p, '\n', u->raw.len) != NULL ||
+	    memchr(u->raw.p, '\t', u->raw.len) != NULL) {
+		/* libre's patterns take CR, LF and HT as URI characters, so
+		 * "x:" folded decodes while our unfolded echo of it would
+		 * not: the URI without its folding must decode by itself. */
+		struct span t = span_trim_lws(u->raw);
+		struct pl tp = { t.p, t.len };
+		struct uri tu;
+
+		if (uri_decode(&tu, &tp) != 0)
+			return sipmsg_fail(c->err, 400, "Bad URI");
+	}
 	u->scheme = sipmsg_span(c, &lu->scheme);
 	u->user = sipmsg_span(c, &lu->user);
 	u->password = sipmsg_span(c, &lu->password);
