@@ -161,7 +161,8 @@ media_rtp_out(struct media *m, uint8_t *p, size_t len)
 		m->st.drop_delay++;
 		return;
 	}
-	len = (size_t)n;
+	/* One size for every packet of the call: see rtprw_pad(). */
+	len = rtprw_pad(p, (size_t)n, MEDIA_BUFLEN - SRTPCTX_OVERHEAD);
 	if (m->srtp != NULL &&
 	    srtpctx_protect_rtp(m->srtp, p, &len, MEDIA_BUFLEN) < 0) {
 		m->st.drop_srtp++;

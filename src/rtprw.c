@@ -112,16 +112,40 @@ rtprw_check(const uint8_t *p, size_t len, const char **why)
 	return (int)hdr;
 }
 
-/* Drop CSRCs and the extension: move the payload up to the fixed header. */
+/*
+ * Drop CSRCs, the extension and padding (checked by rtprw_check()): the
+ * payload moves up to the fixed header.
+ */
 static int
 rtprw_strip(uint8_t *p, size_t len, size_t hdr)
 {
+	if (p[0] & 0x20)
+		len -= p[len - 1];
 	if (hdr > RTPRW_HDR) {
 		memmove(p + RTPRW_HDR, p + hdr, len - hdr);
 		len -= hdr - RTPRW_HDR;
 	}
-	p[0] &= 0xe0; /* version, padding; no extension, CC 0 */
+	p[0] &= 0xc0; /* version only: no padding, extension, CSRCs */
 	return (int)len;
+}
+
+/* Pad the payload to the next multiple of RTPRW_PAD_BLOCK. */
+size_t
+rtprw_pad(uint8_t *p, size_t len, size_t cap)
+{
+	size_t payload = len - RTPRW_HDR, padded, npad;
+
+	if (len < RTPRW_HDR || (p[0] & 0x20))
+		return len;
+	padded = (payload / RTPRW_PAD_BLOCK + 1) * RTPRW_PAD_BLOCK;
+	npad = padded - payload;
+	if (npad > 255 || RTPRW_HDR + padded > RTPRW_MAX_PACKET ||
+	    RTPRW_HDR + padded > cap)
+		return len;
+	memset(p + len, 0, npad - 1);
+	p[len + npad - 1] = (uint8_t)npad;
+	p[0] |= 0x20;
+	return len + npad;
 }
 
 /* Rewrite a softphone RTP packet for the network, in place. */

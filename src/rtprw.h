@@ -17,6 +17,7 @@
 #define RTPRW_HDR	 12   /* fixed RTP header */
 #define RTPRW_MAX_PACKET 1500 /* larger RTP or RTCP is dropped */
 #define RTPRW_CNAME_LEN	 16   /* random CNAME characters per call */
+#define RTPRW_PAD_BLOCK	 192  /* payload sizes toward the network: multiples */
 
 /* One call's mapping between the softphone's stream and the network's. */
 struct rtprw {
@@ -55,17 +56,29 @@ int rtprw_check(const uint8_t *p, size_t len, const char **why);
 
 /*
  * Rewrite an RTP packet from the softphone in place for the network:
- * SSRC, sequence and timestamp mapped, CSRCs and extension removed.
+ * SSRC, sequence and timestamp mapped, CSRCs, extension and padding
+ * removed (padding bytes are the sender's to fill).
  * Returns the new length or -1 (why set) if the packet is not valid RTP.
  */
 int rtprw_out(struct rtprw *rw, uint8_t *p, size_t len, const char **why);
 
 /*
  * Check an RTP packet from the network for the softphone (it carries the
- * peer's own random identifiers); strips CSRCs and extensions as well.
+ * peer's own random identifiers); strips CSRCs, extensions and padding
+ * as well.
  * Returns the new length or -1.
  */
 int rtprw_in(uint8_t *p, size_t len, const char **why);
+
+/*
+ * Pad an RTP packet rewritten by rtprw_out() (fixed 12-byte header, no
+ * padding) with RTP padding (RFC 3550 5.1) so that its payload is the
+ * next multiple of RTPRW_PAD_BLOCK: voice codecs vary their packet size
+ * with what is said, and sizes seen on the relays' UDP hop would tell it.
+ * Unpadded if that would pass RTPRW_MAX_PACKET or cap. Returns the new
+ * length.
+ */
+size_t rtprw_pad(uint8_t *p, size_t len, size_t cap);
 
 /*
  * Renumber an RTP packet's payload type through map (128 entries, 0xff:

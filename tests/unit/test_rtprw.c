@@ -140,6 +140,51 @@ test_map_pt(void **state)
 	assert_int_equal(rtprw_map_pt(map, p, RTPRW_HDR - 1), -1);
 }
 
+/*
+ * The softphone's padding is dropped on the way out, ours is added to the
+ * next RTPRW_PAD_BLOCK, and the receiving side strips it again.
+ */
+static void
+test_padding(void **state)
+{
+	uint8_t p[RTPRW_MAX_PACKET] = { 0xa0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3,
+		'a', 'b', 'c', 'd', 9, 9, 3 };
+	struct rtprw rw;
+	const char *why;
+	size_t len;
+	int n;
+
+	(void)state;
+	rtprw_init(&rw, 0x11111111, 0, 0, 0, "cname");
+	n = rtprw_out(&rw, p, 19, &why);
+	assert_int_equal(n, RTPRW_HDR + 4);
+	assert_int_equal(p[0] & 0x20, 0);
+	assert_memory_equal(p + RTPRW_HDR, "abcd", 4);
+	len = rtprw_pad(p, (size_t)n, sizeof(p));
+	assert_int_equal(len, RTPRW_HDR + RTPRW_PAD_BLOCK);
+	assert_int_equal(p[0] & 0x20, 0x20);
+	assert_int_equal(p[len - 1], RTPRW_PAD_BLOCK - 4);
+	assert_int_equal(rtprw_check(p, len, &why), RTPRW_HDR);
+	n = rtprw_in(p, len, &why);
+	assert_int_equal(n, RTPRW_HDR + 4);
+	assert_int_equal(p[0], 0x80);
+	assert_memory_equal(p + RTPRW_HDR, "abcd", 4);
+	/* Payloads of 191 and 192 bytes: one byte of padding, a block. */
+	assert_int_equal(
+	    rtprw_pad(p, RTPRW_HDR + 191, sizeof(p)), RTPRW_HDR + 192);
+	p[0] = 0x80;
+	assert_int_equal(
+	    rtprw_pad(p, RTPRW_HDR + 192, sizeof(p)), RTPRW_HDR + 384);
+	assert_int_equal(p[RTPRW_HDR + 383], 192);
+	/* No room: unchanged. */
+	p[0] = 0x80;
+	assert_int_equal(
+	    rtprw_pad(p, RTPRW_HDR + 4, RTPRW_HDR + 100), RTPRW_HDR + 4);
+	assert_int_equal(p[0], 0x80);
+	assert_int_equal(
+	    rtprw_pad(p, RTPRW_HDR + 1400, sizeof(p)), RTPRW_HDR + 1400);
+}
+
 int
 main(void)
 {
@@ -151,6 +196,7 @@ main(void)
 		cmocka_unit_test(test_classify_rtcp),
 		cmocka_unit_test(test_in_keeps_payload),
 		cmocka_unit_test(test_map_pt),
+		cmocka_unit_test(test_padding),
 	};
 
 	return cmocka_run_group_tests_name("rtprw", tests, NULL, NULL);
