@@ -4,7 +4,8 @@
  * on the given tor SocksPort and TURN server, a media object, and a fake
  * softphone (a UDP socket on 127.0.0.1). The two media objects are given
  * each other's relayed address and SRTP key, then each phone sends RTP
- * (sequence numbers from 0, a known payload) and a captured linphonec RTCP
+ * (sequence numbers from 0, a known payload of 20-160 bytes, varying as a
+ * VBR codec's would) and a captured linphonec RTCP
  * compound every second; the other phone checks what arrives.
  *
  *   turnpair SOCKSPORT TURNHOST TURNPORT USER PASSWORD alloc
@@ -35,7 +36,9 @@
 #include "turnclient.h"
 #include "turnpool.h"
 
-#define PAYLOAD 160
+#define PAYLOAD		 160
+/* Packet idx's payload length, 20..160 bytes: sizes vary as with VBR. */
+#define PAYLOAD_LEN(idx) (20 + (size_t)(idx)*37 % 141)
 
 struct side {
 	const char *name;
@@ -121,12 +124,16 @@ phone_cb(evutil_socket_t fd, short what, void *arg)
 				s->rtcp_leak++;
 			continue;
 		}
-		if (n != 12 + PAYLOAD) {
+		if (n < 16) {
 			s->bad_payload++;
 			continue;
 		}
 		idx = (uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 |
 		    (uint32_t)p[14] << 8 | p[15];
+		if ((size_t)n != 12 + PAYLOAD_LEN(idx)) {
+			s->bad_payload++;
+			continue;
+		}
 		if (idx < s->next)
 			s->bad_order++;
 		else
@@ -141,10 +148,10 @@ phone_cb(evutil_socket_t fd, short what, void *arg)
 			if (lat > 500000)
 				s->late++;
 		}
-		for (i = 16; i < 12 + PAYLOAD; i++)
+		for (i = 16; i < n; i++)
 			if (p[i] != (uint8_t)(idx ^ s->other->name[0]))
 				break;
-		if (i != 12 + PAYLOAD)
+		if (i != n)
 			s->bad_payload++;
 		/* The sender started at sequence 0 with SSRC 0x11223344. */
 		if ((p[2] << 8 | p[3]) == (int)(idx & 0xffff) ||
@@ -181,8 +188,9 @@ phone_send(struct side *s)
 	p[12] = idx >> 24, p[13] = (idx >> 16) & 0xff;
 	p[14] = (idx >> 8) & 0xff, p[15] = idx & 0xff;
 	memset(p + 16, (uint8_t)(idx ^ s->name[0]), PAYLOAD - 4);
-	if (sendto(s->phone, p, sizeof(p), 0, (struct sockaddr *)&to,
-		sizeof(to)) == (ssize_t)sizeof(p)) {
+	if (sendto(s->phone, p, 12 + PAYLOAD_LEN(idx), 0,
+		(struct sockaddr *)&to,
+		sizeof(to)) == (ssize_t)(12 + PAYLOAD_LEN(idx))) {
 		if (idx < s->nsend)
 			s->send_us[idx] = turnclient_now_us();
 		s->sent++;

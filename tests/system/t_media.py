@@ -112,7 +112,8 @@ def _has_run(data, n=24):
 def test_public_hop_carries_only_srtp(ctx):
     """On the UDP hop between the two TURN relays (the only public
     segment) and on the TURN TCP streams, no RTP payload, RTCP CNAME or
-    TOOL of the softphones appears in clear: SRTP and SRTCP only."""
+    TOOL of the softphones appears in clear: SRTP and SRTCP only; and
+    every SRTP packet there has the same size whatever its payload."""
     from lib.capture import Capture, read_packets
     t = ctx.start(Coturn(os.path.join(ctx.tmpdir, "coturn"),
                          address=ctx.tornet.address))
@@ -140,9 +141,12 @@ def test_public_hop_carries_only_srtp(ctx):
     assert os.path.exists(path), "capture file gone:\n" + dumpcap_log()
     relay = range(t.min_port, t.max_port + 1)
     hop = clear = tcp = 0
+    rtp_sizes = set()
     for p in read_packets(path):
         if p.proto == "udp" and p.src[1] in relay and p.dst[1] in relay:
             hop += 1
+            if len(p.payload) >= 12 and not 192 <= p.payload[1] <= 223:
+                rtp_sizes.add(len(p.payload))
             if _has_run(p.payload) or b"Linphone" in p.payload or \
                     b"carol" in p.payload:
                 clear += 1
@@ -156,6 +160,10 @@ def test_public_hop_carries_only_srtp(ctx):
     assert hop >= 350, "too few packets between the relays: %d" % hop
     assert tcp >= 100, "too few TURN TCP segments seen: %d" % tcp
     assert clear == 0, "%d packets carried plaintext media" % clear
+    # turnpair's payloads vary from 20 to 160 bytes; padded, every SRTP
+    # packet on the hop has one size (12 + 192 + 10-byte tag).
+    assert rtp_sizes == {214}, "SRTP sizes on the relay hop: %r" % sorted(
+        rtp_sizes)
 
 
 @needs("tornet", "turnserver")
