@@ -380,17 +380,6 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 		    m->body.len > 0)
 			return sipsan_set(res, SIPSAN_REFUSED, 415,
 			    "encoded bodies are not carried");
-		if (m->method == SIPMSG_INFO && m->body.len > 0) {
-			struct sipsan_dtmf d;
-			int sc = sipsan_info_body(m, &d);
-
-			if (sc != 0)
-				return sipsan_set(res, SIPSAN_REFUSED, sc,
-				    sc == 415
-					? "INFO carries DTMF only"
-					: "INFO without a valid DTMF signal");
-			return SIPSAN_OK;
-		}
 	} else {
 		if (m->scode == 100)
 			return sipsan_set(res, SIPSAN_REFUSED, 0,
@@ -400,14 +389,8 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 		case SIPMSG_BYE:
 		case SIPMSG_CANCEL:
 		case SIPMSG_UPDATE:
-			break;
 		case SIPMSG_INFO:
-			/* A body in an answer to INFO is not carried. */
-			if (leg->vias == NULL || leg->nvias == 0 ||
-			    leg->nvias > SIPSAN_MAX_VIAS)
-				return sipsan_set(
-				    res, SIPSAN_ERROR, 500, "incomplete leg");
-			return SIPSAN_OK;
+			break;
 		default:
 			return sipsan_set(res, SIPSAN_REFUSED, 0,
 			    "response to a method onionsip does not carry");
@@ -418,6 +401,17 @@ sipsan_policy(const struct sipmsg *m, enum sipsan_dir dir,
 			    res, SIPSAN_ERROR, 500, "incomplete leg");
 	}
 	(void)dir;
+	if (m->method == SIPMSG_INFO && m->is_request && m->body.len > 0) {
+		struct sipsan_dtmf d;
+		int sc = sipsan_info_body(m, &d);
+
+		if (sc != 0)
+			return sipsan_set(res, SIPSAN_REFUSED, sc,
+			    sc == 415 ? "INFO carries DTMF only"
+				      : "INFO without a valid DTMF signal");
+	}
+	if (m->method == SIPMSG_INFO)
+		return SIPSAN_OK; /* an answer's body is dropped */
 	if (m->body.len > 0 && !sipsan_is_sdp(m->content_type))
 		return sipsan_set(res, SIPSAN_REFUSED, m->is_request ? 415 : 0,
 		    "body is not SDP");
