@@ -27,6 +27,8 @@ struct sdprw_codec {
 	const char *name;
 	enum sdprw_mtype type;
 	unsigned long rates[4]; /* allowed clock rates; { 0 }: any */
+	uint8_t pts[4];		/* the network's number at each rate: the
+				   RFC 3551 one, else our fixed one */
 	unsigned long channels; /* written channel count, 0: none */
 	bool aux;		/* no voice on its own (DTMF, comfort noise) */
 	bool bare;		/* fmtp written as the fixed "0-15" */
@@ -34,31 +36,32 @@ struct sdprw_codec {
 };
 
 static const struct sdprw_codec sdprw_codecs[] = {
-	{ "opus", SDPRW_AUDIO, { 48000 }, 2, false, false,
+	{ "opus", SDPRW_AUDIO, { 48000 }, { 96 }, 2, false, false,
 	    { "maxplaybackrate", "useinbandfec", "usedtx", "cbr", "minptime",
 		"maxaveragebitrate" } },
-	{ "G722", SDPRW_AUDIO, { 8000 }, 0, false, false, { NULL } },
-	{ "PCMU", SDPRW_AUDIO, { 8000 }, 0, false, false, { NULL } },
-	{ "PCMA", SDPRW_AUDIO, { 8000 }, 0, false, false, { NULL } },
-	{ "telephone-event", SDPRW_AUDIO, { 8000, 16000, 32000, 48000 }, 0,
-	    true, true, { NULL } },
-	{ "CN", SDPRW_AUDIO, { 8000, 16000, 32000, 48000 }, 0, true, false,
-	    { NULL } },
-	{ "G729", SDPRW_AUDIO, { 8000 }, 0, false, false, { "annexb" } },
-	{ "GSM", SDPRW_AUDIO, { 8000 }, 0, false, false, { NULL } },
-	{ "iLBC", SDPRW_AUDIO, { 8000 }, 0, false, false, { "mode" } },
-	{ "speex", SDPRW_AUDIO, { 8000, 16000, 32000 }, 0, false, false,
-	    { NULL } },
-	{ "AMR", SDPRW_AUDIO, { 8000 }, 0, false, false,
+	{ "G722", SDPRW_AUDIO, { 8000 }, { 9 }, 0, false, false, { NULL } },
+	{ "PCMU", SDPRW_AUDIO, { 8000 }, { 0 }, 0, false, false, { NULL } },
+	{ "PCMA", SDPRW_AUDIO, { 8000 }, { 8 }, 0, false, false, { NULL } },
+	{ "telephone-event", SDPRW_AUDIO, { 8000, 16000, 32000, 48000 },
+	    { 101, 102, 103, 104 }, 0, true, true, { NULL } },
+	{ "CN", SDPRW_AUDIO, { 8000, 16000, 32000, 48000 },
+	    { 13, 105, 106, 107 }, 0, true, false, { NULL } },
+	{ "G729", SDPRW_AUDIO, { 8000 }, { 18 }, 0, false, false,
+	    { "annexb" } },
+	{ "GSM", SDPRW_AUDIO, { 8000 }, { 3 }, 0, false, false, { NULL } },
+	{ "iLBC", SDPRW_AUDIO, { 8000 }, { 100 }, 0, false, false, { "mode" } },
+	{ "speex", SDPRW_AUDIO, { 8000, 16000, 32000 }, { 97, 98, 99 }, 0,
+	    false, false, { NULL } },
+	{ "AMR", SDPRW_AUDIO, { 8000 }, { 108 }, 0, false, false,
 	    { "octet-align", "mode-set" } },
-	{ "AMR-WB", SDPRW_AUDIO, { 16000 }, 0, false, false,
+	{ "AMR-WB", SDPRW_AUDIO, { 16000 }, { 109 }, 0, false, false,
 	    { "octet-align", "mode-set" } },
-	{ "H264", SDPRW_VIDEO, { 90000 }, 0, false, false,
+	{ "H264", SDPRW_VIDEO, { 90000 }, { 110 }, 0, false, false,
 	    { "profile-level-id", "packetization-mode",
 		"level-asymmetry-allowed" } },
-	{ "VP8", SDPRW_VIDEO, { 90000 }, 0, false, false,
+	{ "VP8", SDPRW_VIDEO, { 90000 }, { 111 }, 0, false, false,
 	    { "max-fr", "max-fs" } },
-	{ "VP9", SDPRW_VIDEO, { 90000 }, 0, false, false,
+	{ "VP9", SDPRW_VIDEO, { 90000 }, { 112 }, 0, false, false,
 	    { "max-fr", "max-fs" } },
 };
 
@@ -130,6 +133,28 @@ sdprw_session_init(
 	sess->version = version;
 }
 
+/*
+ * Order kept types by the policy's preference, and within a codec by the
+ * number written (by_number) or as the sender listed them (stable).
+ */
+static void
+sdprw_sort_kept(struct sdprw_decision *d, bool by_number)
+{
+	struct sdprw_kept k;
+	size_t i, j;
+
+	for (i = 1; i < d->nkept; i++) {
+		k = d->kept[i];
+		for (j = i; j > 0 &&
+		     (d->kept[j - 1].rank > k.rank ||
+			 (by_number && d->kept[j - 1].rank == k.rank &&
+			     d->kept[j - 1].out_pt > k.out_pt));
+		     j--)
+			d->kept[j] = d->kept[j - 1];
+		d->kept[j] = k;
+	}
+}
+
 /* An empty payload type map. */
 void
 sdprw_ptmap_init(struct sdprw_ptmap *pm)
@@ -139,47 +164,17 @@ sdprw_ptmap_init(struct sdprw_ptmap *pm)
 }
 
 /*
- * The network's number for a kept type: its static number (RFC 3551) if
- * the codec has one at that clock rate, else from a fixed table of
- * dynamic numbers; SDPRW_PT_NONE for codecs only the policy names.
+ * The network's number for a kept type: the codec table's for its clock
+ * rate; SDPRW_PT_NONE for codecs only the policy names.
  */
 static uint8_t
 sdprw_canonical_pt(const struct sdprw_kept *k)
 {
-	static const struct {
-		const char *name;
-		unsigned long rate;
-		uint8_t pt;
-	} dyn[] = {
-		{ "opus", 48000, 96 },
-		{ "speex", 8000, 97 },
-		{ "speex", 16000, 98 },
-		{ "speex", 32000, 99 },
-		{ "iLBC", 8000, 100 },
-		{ "telephone-event", 8000, 101 },
-		{ "telephone-event", 16000, 102 },
-		{ "telephone-event", 32000, 103 },
-		{ "telephone-event", 48000, 104 },
-		{ "CN", 16000, 105 },
-		{ "CN", 32000, 106 },
-		{ "CN", 48000, 107 },
-		{ "AMR", 8000, 108 },
-		{ "AMR-WB", 16000, 109 },
-		{ "H264", 90000, 110 },
-		{ "VP8", 90000, 111 },
-		{ "VP9", 90000, 112 },
-	};
 	size_t i;
 
-	if (k->codec == NULL)
-		return SDPRW_PT_NONE;
-	for (i = 0; i < sizeof(sdprw_static) / sizeof(sdprw_static[0]); i++)
-		if (strcmp(sdprw_static[i].name, k->name) == 0 &&
-		    sdprw_static[i].rate == k->rate)
-			return sdprw_static[i].pt;
-	for (i = 0; i < sizeof(dyn) / sizeof(dyn[0]); i++)
-		if (strcmp(dyn[i].name, k->name) == 0 && dyn[i].rate == k->rate)
-			return dyn[i].pt;
+	for (i = 0; k->codec != NULL && i < 4 && k->codec->rates[i] != 0; i++)
+		if (k->codec->rates[i] == k->rate)
+			return k->codec->pts[i];
 	return SDPRW_PT_NONE;
 }
 
@@ -228,18 +223,7 @@ sdprw_number(struct sdprw_decision *d, struct sdprw_ptmap *pm, bool to_net)
 	if (n == 0)
 		d->usable = false;
 	/* Within a codec, by number too: the sender's order is its own. */
-	for (i = 1; i < d->nkept; i++) {
-		struct sdprw_kept k = d->kept[i];
-		size_t j;
-
-		for (j = i; j > 0 &&
-		     (d->kept[j - 1].rank > k.rank ||
-			 (d->kept[j - 1].rank == k.rank &&
-			     d->kept[j - 1].out_pt > k.out_pt));
-		     j--)
-			d->kept[j] = d->kept[j - 1];
-		d->kept[j] = k;
-	}
+	sdprw_sort_kept(d, true);
 }
 
 /* The known codec of a name, or NULL. */
@@ -334,21 +318,6 @@ sdprw_keep(const struct sdprw_policy *pol, const struct sdprw_pmedia *m,
 	return true;
 }
 
-/* Order kept types by the policy's preference; stable within a codec. */
-static void
-sdprw_sort_kept(struct sdprw_decision *d)
-{
-	struct sdprw_kept k;
-	size_t i, j;
-
-	for (i = 1; i < d->nkept; i++) {
-		k = d->kept[i];
-		for (j = i; j > 0 && d->kept[j - 1].rank > k.rank; j--)
-			d->kept[j] = d->kept[j - 1];
-		d->kept[j] = k;
-	}
-}
-
 /* Decide one m= line: usable or refused, which types are kept. */
 static void
 sdprw_decide(const struct sdprw_policy *pol, const struct sdprw_parsed *p,
@@ -385,7 +354,7 @@ sdprw_decide(const struct sdprw_policy *pol, const struct sdprw_parsed *p,
 	d->usable = voice;
 	if (!voice)
 		d->nkept = 0;
-	sdprw_sort_kept(d);
+	sdprw_sort_kept(d, false);
 }
 
 /* Fill the caller's view of one m= line. */

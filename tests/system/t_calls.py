@@ -287,7 +287,7 @@ def test_baresip_calls_linphonec(ctx):
         got_b.dominant, got_b.power)
 
 
-# The network's payload type numbers (src/sdprw.c, sdprw_canonical_pt).
+# The network's payload type numbers (the codec table in src/sdprw.c).
 FIXED_PT = {("PCMU", 8000): 0, ("PCMA", 8000): 8, ("G722", 8000): 9,
             ("opus", 48000): 96, ("telephone-event", 8000): 101,
             ("telephone-event", 16000): 102,
