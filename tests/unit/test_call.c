@@ -1206,6 +1206,47 @@ sdp_version(const char *msg)
 	return version;
 }
 
+/* One call's dialog as the scripted softphone and peer see it. */
+struct dialog {
+	int net;	    /* the peer's stream */
+	const char *sp_cid; /* the softphone's Call-ID */
+	char sp_to[300];    /* To of the softphone's requests */
+	char net_from[300]; /* From, To and Call-ID of our ACK to the peer */
+	char net_to[300];
+	char net_cid[300];
+};
+
+/* A request from the softphone in d; its branch follows from cseq. */
+static void
+dialog_sp_request(const struct dialog *d, const char *method, int cseq,
+    const char *ctype, const char *body)
+{
+	char msg[4096], via[300];
+
+	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu%d",
+	    sp_port, cseq);
+	make_request_body(msg, sizeof(msg), method, cseq,
+	    "sip:onionsip@127.0.0.1", "<sip:alice@127.0.0.1>;tag=sptag",
+	    d->sp_to, d->sp_cid, via, ctype, body);
+	sp_send("%s", msg);
+}
+
+/* A request from the peer in d, on its stream; branch from cseq. */
+static void
+dialog_peer_request(const struct dialog *d, const char *method, int cseq,
+    const char *ctype, const char *body)
+{
+	char msg[4096], via[300];
+	int n;
+
+	snprintf(via, sizeof(via),
+	    "SIP/2.0/TCP " PEER ".onion;branch=z9hG4bKp%d", cseq);
+	n = make_request_body(msg, sizeof(msg), method, cseq,
+	    "sip:user@" ONION ".onion", d->net_to, d->net_from, d->net_cid, via,
+	    ctype, body);
+	assert_int_equal(write(d->net, msg, n), n);
+}
+
 /*
  * Inside a call: hold by UPDATE from the softphone (and the peer's offers
  * meanwhile refused 491), resume by UPDATE from the peer, INFO DTMF both
@@ -1214,19 +1255,15 @@ sdp_version(const char *msg)
 static void
 test_update_info_in_call(void **state)
 {
-	static const char cid[] = "callid-upd@alice-laptop";
-	static const char me[] = "<sip:alice@127.0.0.1>;tag=sptag";
-	static const char peer_via[] =
-	    "SIP/2.0/TCP " PEER ".onion;branch=z9hG4bKp%d";
-	char buf[4096], msg[4096], host[300], spto[300], nfrom[300], nto[300],
-	    ncid[300], via[300], pvia[300], upd[4096];
+	struct dialog d = { .sp_cid = "callid-upd@alice-laptop" };
+	char buf[4096], msg[4096], host[300], upd[4096];
 	unsigned long long v0;
 	int net, n;
 
 	/* The call, up as in test_outgoing_call. */
-	sp_invite(cid, 1);
+	sp_invite(d.sp_cid, 1);
 	assert_true(recv_pump(sp_fd, buf, sizeof(buf), 2000) > 0);
-	net = socks_serve(0, host, sizeof(host));
+	d.net = net = socks_serve(0, host, sizeof(host));
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	v0 = sdp_version(buf);
 	n = make_reply(msg, sizeof(msg), buf, 200, "peertag",
@@ -1234,29 +1271,20 @@ test_update_info_in_call(void **state)
 	assert_int_equal(write(net, msg, n), n);
 	sp_recv(msg, sizeof(msg));
 	assert_int_equal(status_of(msg), 200);
-	header(msg, "To", spto, sizeof(spto));
-	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu1",
-	    sp_port);
-	make_request(buf, sizeof(buf), "ACK", 1, "sip:onionsip@127.0.0.1", me,
-	    spto, cid, via);
-	sp_send("%s", buf);
+	header(msg, "To", d.sp_to, sizeof(d.sp_to));
+	dialog_sp_request(&d, "ACK", 1, NULL, NULL);
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	assert_true(strncmp(buf, "ACK ", 4) == 0);
-	header(buf, "From", nfrom, sizeof(nfrom));
-	header(buf, "To", nto, sizeof(nto));
-	header(buf, "Call-ID", ncid, sizeof(ncid));
+	header(buf, "From", d.net_from, sizeof(d.net_from));
+	header(buf, "To", d.net_to, sizeof(d.net_to));
+	header(buf, "Call-ID", d.net_cid, sizeof(d.net_cid));
 
 	/* Hold: the softphone's UPDATE reaches the peer rewritten. */
-	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu2",
-	    sp_port);
-	make_request_body(msg, sizeof(msg), "UPDATE", 2,
-	    "sip:onionsip@127.0.0.1", me, spto, cid, via, "application/sdp",
-	    SDP_SP_HOLD);
-	sp_send("%s", msg);
+	dialog_sp_request(&d, "UPDATE", 2, "application/sdp", SDP_SP_HOLD);
 	assert_true(recv_sip_stream(net, upd, sizeof(upd), 3000) > 0);
 	assert_true(strncmp(upd, "UPDATE sip:bob@" PEER ".onion", 68) == 0);
 	assert_non_null(strstr(upd, "\r\nCall-ID: "));
-	assert_non_null(strstr(upd, ncid));
+	assert_non_null(strstr(upd, d.net_cid));
 	assert_non_null(strstr(upd, "\r\nContact: <sip:user@" ONION ".onion"));
 	assert_non_null(strstr(upd, "c=IN IP4 " RELAY "\r\n"));
 	assert_non_null(strstr(upd, "a=sendonly\r\n"));
@@ -1268,25 +1296,17 @@ test_update_info_in_call(void **state)
 	assert_int_equal(media_dir_last, MEDIA_DIR_SENDONLY);
 
 	/* Meanwhile the peer offers too: 491 for UPDATE and re-INVITE. */
-	snprintf(pvia, sizeof(pvia), peer_via, 1);
-	n = make_request_body(msg, sizeof(msg), "UPDATE", 8,
-	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
-	    "application/sdp", SDP_PEER_V("6", "sendrecv"));
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(
+	    &d, "UPDATE", 8, "application/sdp", SDP_PEER_V("6", "sendrecv"));
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	assert_int_equal(status_of(buf), 491);
 	assert_non_null(strstr(buf, "CSeq: 8 UPDATE\r\n"));
-	snprintf(pvia, sizeof(pvia), peer_via, 2);
-	n = make_request_body(msg, sizeof(msg), "INVITE", 9,
-	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
-	    "application/sdp", SDP_PEER_V("6", "sendrecv"));
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(
+	    &d, "INVITE", 9, "application/sdp", SDP_PEER_V("6", "sendrecv"));
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	assert_int_equal(status_of(buf), 491);
 	assert_non_null(strstr(buf, "CSeq: 9 INVITE\r\n"));
-	n = make_request(msg, sizeof(msg), "ACK", 9, "sip:user@" ONION ".onion",
-	    nto, nfrom, ncid, pvia);
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(&d, "ACK", 9, NULL, NULL);
 	assert_int_equal(recv_pump(sp_fd, buf, sizeof(buf), 200), -1);
 
 	/* The peer's answer reaches the softphone on its own address. */
@@ -1305,11 +1325,8 @@ test_update_info_in_call(void **state)
 	assert_null(strstr(buf, "crypto"));
 
 	/* Resume: now the peer's UPDATE passes, and the softphone answers. */
-	snprintf(pvia, sizeof(pvia), peer_via, 3);
-	n = make_request_body(msg, sizeof(msg), "UPDATE", 10,
-	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
-	    "application/sdp", SDP_PEER_V("7", "sendrecv"));
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(
+	    &d, "UPDATE", 10, "application/sdp", SDP_PEER_V("7", "sendrecv"));
 	sp_recv(upd, sizeof(upd));
 	assert_true(strncmp(upd, "UPDATE sip:alice-0x55d0@127.0.0.1", 33) == 0);
 	assert_non_null(strstr(upd, "Call-ID: callid-upd@alice-laptop\r\n"));
@@ -1330,12 +1347,8 @@ test_update_info_in_call(void **state)
 	assert_int_equal(media_dir_last, MEDIA_DIR_SENDRECV);
 
 	/* DTMF by INFO from the softphone: Signal and Duration only. */
-	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu3",
-	    sp_port);
-	make_request_body(msg, sizeof(msg), "INFO", 3, "sip:onionsip@127.0.0.1",
-	    me, spto, cid, via, "application/dtmf-relay",
+	dialog_sp_request(&d, "INFO", 3, "application/dtmf-relay",
 	    "Signal=5\r\nDuration=160\r\nX-Host=alice-laptop\r\n");
-	sp_send("%s", msg);
 	assert_true(recv_sip_stream(net, upd, sizeof(upd), 3000) > 0);
 	assert_true(strncmp(upd, "INFO sip:bob@" PEER ".onion", 66) == 0);
 	assert_non_null(strstr(upd,
@@ -1351,11 +1364,7 @@ test_update_info_in_call(void **state)
 	assert_non_null(strstr(buf, "CSeq: 3 INFO\r\n"));
 
 	/* DTMF by INFO from the peer, application/dtmf. */
-	snprintf(pvia, sizeof(pvia), peer_via, 4);
-	n = make_request_body(msg, sizeof(msg), "INFO", 11,
-	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
-	    "application/dtmf", "#");
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(&d, "INFO", 11, "application/dtmf", "#");
 	sp_recv(upd, sizeof(upd));
 	assert_true(strncmp(upd, "INFO sip:alice-0x55d0@127.0.0.1", 31) == 0);
 	assert_non_null(strstr(upd,
@@ -1369,11 +1378,8 @@ test_update_info_in_call(void **state)
 	assert_non_null(strstr(buf, "CSeq: 11 INFO\r\n"));
 
 	/* Another INFO body: 415 saying what is taken; nothing relayed. */
-	snprintf(pvia, sizeof(pvia), peer_via, 5);
-	n = make_request_body(msg, sizeof(msg), "INFO", 12,
-	    "sip:user@" ONION ".onion", nto, nfrom, ncid, pvia,
-	    "application/media_control+xml", "<media_control/>");
-	assert_int_equal(write(net, msg, n), n);
+	dialog_peer_request(&d, "INFO", 12, "application/media_control+xml",
+	    "<media_control/>");
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	assert_int_equal(status_of(buf), 415);
 	assert_non_null(strstr(buf,
@@ -1383,12 +1389,8 @@ test_update_info_in_call(void **state)
 
 	/* The same from the softphone, and its retransmission (UDP): the
 	 * same 415 again, nothing toward the network. */
-	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu4",
-	    sp_port);
-	make_request_body(msg, sizeof(msg), "INFO", 4, "sip:onionsip@127.0.0.1",
-	    me, spto, cid, via, "text/plain", "hello");
 	for (n = 0; n < 2; n++) {
-		sp_send("%s", msg);
+		dialog_sp_request(&d, "INFO", 4, "text/plain", "hello");
 		sp_recv(buf, sizeof(buf));
 		assert_int_equal(status_of(buf), 415);
 		assert_non_null(strstr(buf, "CSeq: 4 INFO\r\n"));
@@ -1396,11 +1398,7 @@ test_update_info_in_call(void **state)
 	assert_int_equal(recv_sip_stream(net, buf, sizeof(buf), 200), -1);
 
 	/* The softphone hangs up. */
-	snprintf(via, sizeof(via), "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKu5",
-	    sp_port);
-	make_request(msg, sizeof(msg), "BYE", 5, "sip:onionsip@127.0.0.1", me,
-	    spto, cid, via);
-	sp_send("%s", msg);
+	dialog_sp_request(&d, "BYE", 5, NULL, NULL);
 	assert_true(recv_sip_stream(net, buf, sizeof(buf), 3000) > 0);
 	assert_true(strncmp(buf, "BYE ", 4) == 0);
 	n = make_reply(msg, sizeof(msg), buf, 200, "peertag",
