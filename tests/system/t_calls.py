@@ -263,11 +263,11 @@ def test_linphonec_calls_baresip(ctx):
         got_c.dominant, got_c.power)
 
 
-@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
-def test_baresip_calls_linphonec(ctx):
-    """linphonec answers (it names its LAN address in its SDP and says
-    "200 Ok"); tones both ways; the callee hangs up."""
-    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True)
+def _baresip_calls_linphonec(ctx, **bob_opts):
+    """baresip Alice calls linphonec Bob (auto-answer) by onion address;
+    returns both once the call is up and linphonec's media flows."""
+    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True,
+                   **bob_opts)
     ctx.start(bob)
     a, b = _gateways(ctx, bob.uri)
     alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
@@ -276,6 +276,14 @@ def test_baresip_calls_linphonec(ctx):
     alice.dial("sip:bob@%s.onion" % b.onion)
     alice.wait_event("CALL_ESTABLISHED", 40)
     bob.wait_line(r"Media streams established", 15)
+    return alice, bob
+
+
+@needs("tornet", "coturn", "baresip", "linphone", "onionsip", timeout=150)
+def test_baresip_calls_linphonec(ctx):
+    """linphonec answers (it names its LAN address in its SDP and says
+    "200 Ok"); tones both ways; the callee hangs up."""
+    alice, bob = _baresip_calls_linphonec(ctx)
     time.sleep(5)
     bob.terminate()
     alice.wait_event("CALL_CLOSED", 15)
@@ -760,16 +768,7 @@ def test_dtmf_telephone_event_linphonec(ctx):
     """Telephone-event RTP between two implementations (baresip calls
     linphonec with use_rfc2833=1, use_info=0): the digits arrive in
     order each way."""
-    bob = Linphone(ctx.tmpdir, "lbob", tone=TONE_B, autoanswer=True,
-                   dtmf="rfc4733")
-    ctx.start(bob)
-    a, b = _gateways(ctx, bob.uri)
-    alice = Baresip(ctx.tmpdir, "alice", tone=TONE_A, answermode="manual",
-                    outbound=a.proxy)
-    ctx.start(alice)
-    alice.dial("sip:bob@%s.onion" % b.onion)
-    alice.wait_event("CALL_ESTABLISHED", 40)
-    bob.wait_line(r"Media streams established", 15)
+    alice, bob = _baresip_calls_linphonec(ctx, dtmf="rfc4733")
     alice.wait_event("CALL_RTPESTAB", 15)
     digits = "2*8"
     _sndcode(alice, digits)
