@@ -517,6 +517,19 @@ sipmsg_copy_uri(struct sipmsg_ctx *c, struct sipmsg_uri *u,
 	return 0;
 }
 
+/* True if s holds white space or a line end anywhere. */
+static bool
+sipmsg_has_lws(struct span s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (s.p[i] == ' ' || s.p[i] == '\t' || s.p[i] == '\r' ||
+		    s.p[i] == '\n')
+			return true;
+	return false;
+}
+
 /* Check the part of a name-addr before '<': a quoted string or tokens. */
 static bool
 sipmsg_dname_ok(struct span v)
@@ -533,11 +546,8 @@ sipmsg_dname_ok(struct span v)
 
 		d = span_trim_lws((struct span){
 		    v.p, semi != NULL ? (size_t)(semi - v.p) : v.len });
-		for (i = 0; i < d.len; i++)
-			if (d.p[i] == ' ' || d.p[i] == '\t' || d.p[i] == '\r' ||
-			    d.p[i] == '\n')
-				return false;
-		return span_chr(v, '?') == NULL && span_chr(v, '>') == NULL;
+		return !sipmsg_has_lws(d) && span_chr(v, '?') == NULL &&
+		    span_chr(v, '>') == NULL;
 	}
 	d = span_trim_lws((struct span){ v.p, (size_t)(lt - v.p) });
 	if (lt + 1 < v.p + v.len && (lt[1] == ' ' || lt[1] == '\t'))
@@ -545,16 +555,14 @@ sipmsg_dname_ok(struct span v)
 	{
 		const char *gt = span_chr(v, '>');
 
-		const char *q;
-
 		if (gt == NULL || gt < lt ||
 		    (gt > lt && (gt[-1] == ' ' || gt[-1] == '\t')))
 			return false;
 		/* A URI holds no white space (RFC 3986 via RFC 3261 25.1):
 		 * tabs as well as spaces, so what we echo parses again. */
-		for (q = lt + 1; q < gt; q++)
-			if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-				return false;
+		if (sipmsg_has_lws(
+			(struct span){ lt + 1, (size_t)(gt - lt - 1) }))
+			return false;
 	}
 	if (d.len == 0 || d.p[0] == '"')
 		return true;
